@@ -1,0 +1,237 @@
+/* attention_engine.c - split-KV planning, threading, log-sum-exp merge and
+ * output conversion for the CPU attention kernels. No intrinsics here: the
+ * per-ISA work is the dispatch table's attend micro-kernel.
+ *
+ * NOTES
+ *  1. Determinism: the chunk plan depends only on the task lengths and the
+ *     thread count, every chunk is computed by one thread from its own state,
+ *     and chunks are merged in index order. Which thread runs a chunk does not
+ *     change a bit of the result.
+ *  2. Only tokens [0, len) of a task are passed to the micro-kernel, so slots
+ *     past the end of the last page (possibly NaN) never enter the result.
+ *  3. A task with len == 0 writes a zero row and lse = -inf: no 0/0.
+ *  4. Chunk boundaries are multiples of the page size, so a page is never
+ *     split between chunks and page-table reads stay sequential.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "../error.h"
+#include "attention_engine.h"
+
+/* A chunk shorter than this is not worth a partial write and a merge. */
+#define PAL__MIN_SPLIT_TOKENS 512
+/* Chunks per thread the planner aims for: enough for dynamic scheduling to
+ * even out ragged batches, few enough that merges stay negligible. */
+#define PAL__CHUNKS_PER_THREAD 4
+
+typedef struct chunk {
+  int64_t task;
+  int64_t t0, t1;
+  int64_t partial; /* index of this chunk's partial record, or -1: write the output */
+} chunk;
+
+typedef struct split_task {
+  int64_t task;
+  int64_t first_partial;
+  int64_t num_chunks;
+} split_task;
+
+static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+static int64_t align16(int64_t floats) { return round_up(floats, 16); }
+
+static int64_t plan_chunk_tokens(const pal__attn_problem *p, const pal__attn_task *tasks,
+                                 int64_t num_tasks) {
+  if (p->num_threads <= 1) return INT64_MAX;
+  int64_t total = 0;
+  for (int64_t i = 0; i < num_tasks; ++i) total += tasks[i].len;
+  int64_t target = total / ((int64_t)p->num_threads * PAL__CHUNKS_PER_THREAD) + 1;
+  if (target < PAL__MIN_SPLIT_TOKENS) target = PAL__MIN_SPLIT_TOKENS;
+  return round_up(target, p->page_size > 0 ? p->page_size : PAL__BLOCK_TOKENS);
+}
+
+/* Per-thread working set, each piece 64-byte aligned. */
+typedef struct thread_scratch {
+  float *q, *m, *l, *acc, *attend;
+} thread_scratch;
+
+static int64_t scratch_floats(const pal__attn_problem *p) {
+  int64_t gd = (int64_t)p->g * p->d;
+  return 2 * align16(gd) + 2 * align16(p->g) + align16(pal__attend_scratch_floats(p->g, p->d));
+}
+
+static thread_scratch scratch_at(const pal__attn_problem *p, float *base) {
+  int64_t gd = (int64_t)p->g * p->d;
+  thread_scratch s;
+  s.q = base;
+  s.acc = s.q + align16(gd);
+  s.m = s.acc + align16(gd);
+  s.l = s.m + align16(p->g);
+  s.attend = s.l + align16(p->g);
+  return s;
+}
+
+static void load_q(const pal__attn_problem *p, const pal__attn_task *t, float *q) {
+  size_t es = pal_dtype_size(p->q_dtype);
+  for (int32_t r = 0; r < p->g; ++r) {
+    float *row = q + (int64_t)r * p->d;
+    pal__row_to_f32(p->q_dtype, t->q + (size_t)(r * p->q_row_stride) * es, row, p->d);
+    for (int32_t i = 0; i < p->d; ++i) row[i] *= p->scale;
+  }
+}
+
+/* Online softmax over tokens [t0, t1) of one task, blocks cut at page ends. */
+static void attend_range(const pal__attn_problem *p, const pal__attn_task *t, int64_t t0,
+                         int64_t t1, const thread_scratch *s) {
+  size_t es = pal_dtype_size(p->kv_dtype);
+  pal__attend_fn attend = p->kernels->attend[p->kv_dtype];
+  pal__attend_args a = {s->q, p->g, p->d, NULL, NULL, p->token_stride, 0,
+                        s->m, s->l, s->acc, s->attend};
+  for (int64_t pos = t0; pos < t1;) {
+    int64_t offset, run;
+    if (p->page_size > 0) {
+      int64_t page = t->pages[pos / p->page_size], slot = pos % p->page_size;
+      offset = page * p->page_stride + slot * p->token_stride;
+      run = p->page_size - slot;
+    } else {
+      offset = pos * p->token_stride;
+      run = t1 - pos;
+    }
+    if (run > t1 - pos) run = t1 - pos;
+    if (run > PAL__BLOCK_TOKENS) run = PAL__BLOCK_TOKENS;
+    a.k = t->k + (size_t)offset * es;
+    a.v = t->v + (size_t)offset * es;
+    a.n = (int32_t)run;
+    attend(&a);
+    pos += run;
+  }
+}
+
+/* acc / l into the output rows (q_dtype) and m + log(l) into lse. */
+static void write_rows(const pal__attn_problem *p, const pal__attn_task *t, float *acc,
+                       const float *m, const float *l) {
+  size_t es = pal_dtype_size(p->q_dtype);
+  for (int32_t r = 0; r < p->g; ++r) {
+    float *row = acc + (int64_t)r * p->d;
+    float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+    for (int32_t i = 0; i < p->d; ++i) row[i] = l[r] > 0.0f ? row[i] * inv : 0.0f;
+    pal__row_from_f32(p->q_dtype, row, t->out + (size_t)(r * p->q_row_stride) * es, p->d);
+    if (t->lse) t->lse[r * p->lse_row_stride] = l[r] > 0.0f ? m[r] + logf(l[r]) : -INFINITY;
+  }
+}
+
+static void run_chunk(const pal__attn_problem *p, const pal__attn_task *tasks, const chunk *c,
+                      float *partials, const thread_scratch *s) {
+  const pal__attn_task *t = &tasks[c->task];
+  int64_t gd = (int64_t)p->g * p->d;
+  for (int32_t r = 0; r < p->g; ++r) {
+    s->m[r] = -INFINITY;
+    s->l[r] = 0.0f;
+  }
+  memset(s->acc, 0, (size_t)gd * sizeof(float));
+  if (c->t1 > c->t0) {
+    load_q(p, t, s->q);
+    attend_range(p, t, c->t0, c->t1, s);
+  }
+  if (c->partial < 0) {
+    write_rows(p, t, s->acc, s->m, s->l);
+    return;
+  }
+  /* partial record: m[g], l[g], acc[g][d] */
+  float *rec = partials + c->partial * (gd + 2 * p->g);
+  memcpy(rec, s->m, (size_t)p->g * sizeof(float));
+  memcpy(rec + p->g, s->l, (size_t)p->g * sizeof(float));
+  memcpy(rec + 2 * p->g, s->acc, (size_t)gd * sizeof(float));
+}
+
+/* Log-sum-exp merge of a split task's chunk records, in chunk order. */
+static void merge_task(const pal__attn_problem *p, const pal__attn_task *tasks,
+                       const split_task *st, const float *partials, const thread_scratch *s) {
+  int64_t gd = (int64_t)p->g * p->d, rec_size = gd + 2 * p->g;
+  const float *first = partials + st->first_partial * rec_size;
+  for (int32_t r = 0; r < p->g; ++r) {
+    float mx = -INFINITY;
+    for (int64_t c = 0; c < st->num_chunks; ++c)
+      if (first[c * rec_size + r] > mx) mx = first[c * rec_size + r];
+    float sum = 0.0f;
+    float *acc = s->acc + (int64_t)r * p->d;
+    memset(acc, 0, (size_t)p->d * sizeof(float));
+    for (int64_t c = 0; c < st->num_chunks; ++c) {
+      const float *rec = first + c * rec_size;
+      if (rec[p->g + r] == 0.0f) continue; /* empty chunk: m is -inf */
+      float w = expf(rec[r] - mx);
+      sum += rec[p->g + r] * w;
+      const float *ca = rec + 2 * p->g + (int64_t)r * p->d;
+      for (int32_t i = 0; i < p->d; ++i) acc[i] += ca[i] * w;
+    }
+    s->m[r] = mx;
+    s->l[r] = sum;
+  }
+  write_rows(p, &tasks[st->task], s->acc, s->m, s->l);
+}
+
+pal_status pal__attention_run(const pal__attn_problem *p, const pal__attn_task *tasks,
+                              int64_t num_tasks, pal_error *err) {
+  if (num_tasks == 0) return PAL_OK;
+  int64_t chunk_tokens = plan_chunk_tokens(p, tasks, num_tasks);
+  int64_t num_chunks = 0, num_partials = 0, num_split = 0;
+  for (int64_t i = 0; i < num_tasks; ++i) {
+    int64_t n = tasks[i].len > chunk_tokens ? (tasks[i].len + chunk_tokens - 1) / chunk_tokens : 1;
+    num_chunks += n;
+    if (n > 1) {
+      num_partials += n;
+      ++num_split;
+    }
+  }
+  int nt = p->num_threads > 0 ? p->num_threads : 1;
+  int64_t gd = (int64_t)p->g * p->d, per_thread = scratch_floats(p);
+  chunk *chunks = malloc((size_t)num_chunks * sizeof *chunks);
+  split_task *splits = malloc((size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
+  float *partials = malloc((size_t)(num_partials > 0 ? num_partials : 1) *
+                           (size_t)(gd + 2 * p->g) * sizeof(float));
+  float *scratch = aligned_alloc(64, (size_t)(nt * per_thread) * sizeof(float));
+  if (!chunks || !splits || !partials || !scratch) {
+    free(chunks);
+    free(splits);
+    free(partials);
+    free(scratch);
+    return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld chunks and %d thread scratch areas failed",
+                     (long long)num_chunks, nt);
+  }
+  int64_t c = 0, part = 0, sp = 0;
+  for (int64_t i = 0; i < num_tasks; ++i) {
+    int64_t len = tasks[i].len;
+    if (len <= chunk_tokens) {
+      chunks[c++] = (chunk){i, 0, len, -1};
+      continue;
+    }
+    splits[sp++] = (split_task){i, part, (len + chunk_tokens - 1) / chunk_tokens};
+    for (int64_t t0 = 0; t0 < len; t0 += chunk_tokens)
+      chunks[c++] = (chunk){i, t0, t0 + chunk_tokens < len ? t0 + chunk_tokens : len, part++};
+  }
+
+#pragma omp parallel num_threads(nt)
+  {
+#ifdef _OPENMP
+    int tid = omp_get_thread_num();
+#else
+    int tid = 0;
+#endif
+    thread_scratch s = scratch_at(p, scratch + (int64_t)tid * per_thread);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t i = 0; i < num_chunks; ++i) run_chunk(p, tasks, &chunks[i], partials, &s);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < num_split; ++i) merge_task(p, tasks, &splits[i], partials, &s);
+  }
+
+  free(chunks);
+  free(splits);
+  free(partials);
+  free(scratch);
+  return PAL_OK;
+}

@@ -1,0 +1,78 @@
+/* cpu_kernels.h - the contract between the CPU framework and per-ISA micro-kernels.
+ *
+ * The framework (decode.c, sdpa.c, attention_engine.c, fill_kv_pages.c) owns
+ * validation, page-table walks, split-KV planning, threading and the
+ * log-sum-exp merge; it contains no intrinsics. Micro-kernels (attend_*.c, one
+ * ISA per file) only process one block of contiguous-by-stride tokens.
+ *
+ * NOTES (invariants the micro-kernels rely on):
+ *  1. d is a multiple of 16 in [16, PAL_MAX_HEAD_DIM]; g >= 1; 1 <= n <= PAL__BLOCK_TOKENS.
+ *  2. q, acc and scratch are 64-byte aligned; q rows and acc rows are d floats apart.
+ *  3. Only tokens 0..n-1 of the block are read: slots past the context may hold NaN.
+ *  4. On entry m[r] may be -INFINITY (no token seen yet) with l[r] == 0 and acc row 0.
+ */
+#ifndef PAL_CPU_KERNELS_H
+#define PAL_CPU_KERNELS_H
+
+#include <stdint.h>
+
+#include "pal/pal.h"
+
+/* Tokens per micro-kernel call: bounds the scratch and keeps a block's
+ * converted K and V (2 * 64 * 256 * 4 B = 128 KiB worst case, 64 KiB at D=128)
+ * near L1/L2. */
+#define PAL__BLOCK_TOKENS 64
+
+typedef struct pal__attend_args {
+  const float *q; /* [g][d] fp32, already multiplied by the softmax scale */
+  int32_t g;      /* query rows sharing this K/V (the GQA group, >= 1) */
+  int32_t d;      /* head dim */
+  const void *k;  /* token 0 of the block, in the kernel's KV dtype */
+  const void *v;
+  int64_t token_stride; /* elements from one token to the next */
+  int32_t n;            /* tokens in the block */
+  float *m;             /* [g] running max of scores */
+  float *l;             /* [g] running sum of exp(score - m) */
+  float *acc;           /* [g][d] running sum of exp(score - m) * v */
+  float *scratch;       /* pal__attend_scratch_floats(g, d) floats, 64-byte aligned */
+} pal__attend_args;
+
+/* One online-softmax step over a block: for each row r,
+ *   s_t = q_r . k_t;  m' = max(m, max_t s_t);
+ *   l' = l * exp(m - m') + sum_t exp(s_t - m');  acc' = acc * exp(m - m') + sum_t exp(s_t - m') v_t */
+typedef void (*pal__attend_fn)(const pal__attend_args *a);
+
+/* Floats of scratch a micro-kernel may use: scores [g][BLOCK] plus K and V of
+ * the block converted to fp32 ([BLOCK][d] each). */
+static inline int64_t pal__attend_scratch_floats(int32_t g, int32_t d) {
+  return (int64_t)g * PAL__BLOCK_TOKENS + 2 * (int64_t)PAL__BLOCK_TOKENS * d;
+}
+
+/* The dispatch table: one field per operation x KV dtype. The scalar init
+ * fills every field; higher levels call the level below, then overwrite what
+ * they implement, so no field is ever NULL. */
+typedef struct pal__cpu_kernels {
+  pal_isa isa;
+  pal__attend_fn attend[PAL_DTYPE_COUNT];
+} pal__cpu_kernels;
+
+void pal__cpu_kernels_init_scalar(pal__cpu_kernels *t);
+void pal__cpu_kernels_init_avx2(pal__cpu_kernels *t);
+void pal__cpu_kernels_init_avx512(pal__cpu_kernels *t);
+/* AVX-512 plus the AVX512_BF16 dot-product path for bf16 KV; only when the CPU has it. */
+void pal__cpu_kernels_init_avx512_bf16(pal__cpu_kernels *t);
+
+/* Scalar element conversions (convert.c): round to nearest even, NaN kept. */
+float pal__f16_to_f32(uint16_t h);
+uint16_t pal__f32_to_f16(float f);
+float pal__bf16_to_f32(uint16_t h);
+uint16_t pal__f32_to_bf16(float f);
+
+/* Row conversions between a storage dtype and fp32 (convert.c). */
+void pal__row_to_f32(pal_dtype dtype, const void *src, float *dst, int64_t n);
+void pal__row_from_f32(pal_dtype dtype, const float *src, void *dst, int64_t n);
+/* Copy n elements converting src_dtype -> dst_dtype (memcpy when equal). */
+void pal__row_convert(pal_dtype src_dtype, const void *src, pal_dtype dst_dtype, void *dst,
+                      int64_t n);
+
+#endif /* PAL_CPU_KERNELS_H */

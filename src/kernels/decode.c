@@ -1,0 +1,59 @@
+/* decode.c - pal_decode: validate, describe the call as engine tasks (one per
+ * sequence x KV head, the group's g query rows together so each KV head is
+ * read once), and run them on the CPU attention engine. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "context.h"
+#include "cpu/attention_engine.h"
+#include "error.h"
+#include "validate.h"
+
+pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtype q_dtype,
+                      int32_t num_q_heads, const pal_kv_pool *pool,
+                      const pal_page_table *pages, const pal_attention_options *options,
+                      pal_error *err) {
+  if (!ctx) return PAL__FAIL(err, PAL_E_NULL, "ctx is NULL");
+  PAL__TRY(pal__check_dtype(q_dtype, "q_dtype", err));
+  PAL__TRY(pal__check_options(options, err));
+  PAL__TRY(pal__check_pool(pool, err));
+  PAL__TRY(pal__check_heads(num_q_heads, pool->num_kv_heads, err));
+  PAL__TRY(pal__check_page_table(pages, pool, err));
+  int32_t num_seqs = pages->num_seqs;
+  PAL__TRY(pal__check_tensor_bytes("q", num_seqs, num_q_heads, pool->head_dim, 1,
+                                   pal_dtype_size(q_dtype), err));
+  if (num_seqs == 0) return PAL_OK;
+  if (!q) return PAL__FAIL(err, PAL_E_NULL, "q is NULL");
+  if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
+
+  const int32_t hkv = pool->num_kv_heads, d = pool->head_dim, g = num_q_heads / hkv;
+  const size_t qes = pal_dtype_size(q_dtype), kves = pal_dtype_size(pool->dtype);
+  int64_t num_tasks = (int64_t)num_seqs * hkv;
+  pal__attn_task *tasks = malloc((size_t)num_tasks * sizeof *tasks);
+  if (!tasks) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld tasks failed", (long long)num_tasks);
+  float *lse = options ? options->lse : NULL;
+  for (int32_t s = 0; s < num_seqs; ++s) {
+    const int32_t *seq_pages = pal__seq_pages(pages, s);
+    int64_t len = pal__seq_len(pages, pool->page_size, s);
+    for (int32_t h = 0; h < hkv; ++h) {
+      int64_t row = (int64_t)s * num_q_heads + (int64_t)h * g;
+      size_t head_off = (size_t)(h * pool->stride_head) * kves;
+      tasks[(int64_t)s * hkv + h] = (pal__attn_task){
+          (const char *)q + (size_t)(row * d) * qes,
+          (char *)out + (size_t)(row * d) * qes,
+          lse ? lse + row : NULL,
+          seq_pages,
+          (const char *)pool->k + head_off,
+          (const char *)pool->v + head_off,
+          len,
+      };
+    }
+  }
+  float scale = options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d);
+  pal__attn_problem prob = {&ctx->kernels, q_dtype, pool->dtype, g, d, scale,
+                            d, 1, pool->page_size, pool->stride_page, pool->stride_token,
+                            pal__resolve_threads(ctx, options)};
+  pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);
+  free(tasks);
+  return st;
+}

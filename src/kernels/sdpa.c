@@ -1,0 +1,74 @@
+/* sdpa.c - pal_sdpa, the dense baseline: the same engine as pal_decode over
+ * contiguous [batch, heads, len, head_dim] K/V. One task per (batch, KV head,
+ * query position); with causal masking each query position has its own
+ * context length, kv_len - q_len + i + 1 clamped to [0, kv_len]. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "context.h"
+#include "cpu/attention_engine.h"
+#include "error.h"
+#include "validate.h"
+
+static pal_status check_shape(const pal_sdpa_shape *sh, pal_dtype dtype, pal_error *err) {
+  if (!sh) return PAL__FAIL(err, PAL_E_NULL, "shape is NULL");
+  if (sh->batch < 0) return PAL__FAIL(err, PAL_E_SHAPE, "shape.batch = %d is negative", (int)sh->batch);
+  if (sh->q_len < 0) return PAL__FAIL(err, PAL_E_SHAPE, "shape.q_len = %d is negative", (int)sh->q_len);
+  if (sh->kv_len < 0)
+    return PAL__FAIL(err, PAL_E_SHAPE, "shape.kv_len = %d is negative", (int)sh->kv_len);
+  PAL__TRY(pal__check_heads(sh->num_q_heads, sh->num_kv_heads, err));
+  PAL__TRY(pal__check_head_dim(sh->head_dim, err));
+  size_t es = pal_dtype_size(dtype);
+  PAL__TRY(pal__check_tensor_bytes("q", sh->batch, sh->num_q_heads, sh->q_len, sh->head_dim, es, err));
+  PAL__TRY(pal__check_tensor_bytes("k", sh->batch, sh->num_kv_heads, sh->kv_len, sh->head_dim, es, err));
+  return PAL_OK;
+}
+
+pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const void *v,
+                    void *out, pal_dtype dtype, const pal_sdpa_shape *shape,
+                    const pal_attention_options *options, pal_error *err) {
+  if (!ctx) return PAL__FAIL(err, PAL_E_NULL, "ctx is NULL");
+  PAL__TRY(pal__check_dtype(dtype, "dtype", err));
+  PAL__TRY(pal__check_options(options, err));
+  PAL__TRY(check_shape(shape, dtype, err));
+  const int32_t b = shape->batch, hq = shape->num_q_heads, hkv = shape->num_kv_heads;
+  const int32_t lq = shape->q_len, lk = shape->kv_len, d = shape->head_dim, g = hq / hkv;
+  int64_t num_tasks = (int64_t)b * hkv * lq;
+  if (num_tasks == 0) return PAL_OK;
+  if (!q) return PAL__FAIL(err, PAL_E_NULL, "q is NULL");
+  if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
+  if (lk > 0 && (!k || !v)) return PAL__FAIL(err, PAL_E_NULL, "%s is NULL", k ? "v" : "k");
+
+  const size_t es = pal_dtype_size(dtype);
+  pal__attn_task *tasks = malloc((size_t)num_tasks * sizeof *tasks);
+  if (!tasks) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld tasks failed", (long long)num_tasks);
+  float *lse = options ? options->lse : NULL;
+  int64_t n = 0;
+  for (int32_t bi = 0; bi < b; ++bi)
+    for (int32_t h = 0; h < hkv; ++h) {
+      size_t kv_off = (size_t)(((int64_t)bi * hkv + h) * lk * d) * es;
+      for (int32_t i = 0; i < lq; ++i) {
+        int64_t row = ((int64_t)bi * hq + (int64_t)h * g) * lq + i; /* row of query head h*g */
+        int64_t len = lk;
+        if (shape->causal) {
+          len = (int64_t)lk - lq + i + 1;
+          len = len < 0 ? 0 : len > lk ? lk : len;
+        }
+        tasks[n++] = (pal__attn_task){
+            (const char *)q + (size_t)(row * d) * es,
+            (char *)out + (size_t)(row * d) * es,
+            lse ? lse + row : NULL,
+            NULL,
+            lk > 0 ? (const char *)k + kv_off : NULL,
+            lk > 0 ? (const char *)v + kv_off : NULL,
+            len,
+        };
+      }
+    }
+  float scale = options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d);
+  pal__attn_problem prob = {&ctx->kernels, dtype, dtype, g, d, scale,
+                            (int64_t)lq * d, lq, 0, 0, d, pal__resolve_threads(ctx, options)};
+  pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);
+  free(tasks);
+  return st;
+}

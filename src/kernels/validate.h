@@ -1,0 +1,30 @@
+/* validate.h - argument checks shared by every entry point.
+ *
+ * Each returns PAL_OK or fills err and returns the code. They run before a
+ * kernel touches any output, so a failed call writes nothing; after they pass,
+ * every offset a kernel computes is in range of the described arrays.
+ */
+#ifndef PAL_VALIDATE_H
+#define PAL_VALIDATE_H
+
+#include "pal/pal.h"
+
+pal_status pal__check_dtype(pal_dtype dtype, const char *what, pal_error *err);
+pal_status pal__check_head_dim(int32_t head_dim, pal_error *err);
+pal_status pal__check_heads(int32_t num_q_heads, int32_t num_kv_heads, pal_error *err);
+pal_status pal__check_options(const pal_attention_options *options, pal_error *err);
+/* Dtype, page size, heads, head dim, strides, and that the pool's extent in
+ * bytes is representable. */
+pal_status pal__check_pool(const pal_kv_pool *pool, pal_error *err);
+/* Every page a sequence uses is in the pool and every length fits its pages. */
+pal_status pal__check_page_table(const pal_page_table *pages, const pal_kv_pool *pool,
+                                 pal_error *err);
+/* a * b * c * elem bytes fits in PTRDIFF_MAX (all factors >= 0). */
+pal_status pal__check_tensor_bytes(const char *what, int64_t a, int64_t b, int64_t c, int64_t d,
+                                   size_t elem, pal_error *err);
+
+/* After pal__check_page_table: sequence s's context length and page list. */
+int64_t pal__seq_len(const pal_page_table *pages, int32_t page_size, int32_t s);
+const int32_t *pal__seq_pages(const pal_page_table *pages, int32_t s);
+
+#endif /* PAL_VALIDATE_H */
