@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
-# benchmarks.sh - the seed's benchmark interface (--run, --reset, --analyze).
-# Today it builds libpal and the `pal` CLI and prints what this machine runs;
-# the benchmark runner (issue 3), the Python suite (issue 5) and the analyzer
-# (issue 4) are not there yet, and the targets that need them say so and fail.
+# benchmarks.sh - the seed's benchmark interface over `pal bench` (and, once
+# they exist, the Python suite and `pal analyze`).
+#   --run [all|py|cpp|py_pal|py_sdpa|cpp_pal|cpp_sdpa]   run suites (default all)
+#   --reset      delete .benchmarks/ first        --analyze   analyze .benchmarks/
+#   --quick      reduced sweep (about a minute)   --help      this text
+# Parts that do not exist yet (Python suite: issue 5; analyzer: issue 4) say
+# so loudly; the exit status is 3 when nothing requested could run.
 set -euo pipefail
+trap 'echo "benchmarks.sh: failed at line $LINENO" >&2' ERR
 cd "$(dirname "$0")/.."
 
-usage() {
-  cat <<'USAGE'
-usage: scripts/benchmarks.sh [--run [all|py|cpp|py_pal|py_sdpa|cpp_pal|cpp_sdpa]] [--reset] [--analyze]
-  --run TARGET  run benchmark suites (default target: all)
-  --reset       delete .benchmarks/ first
-  --analyze     analyze .benchmarks/ into plots and results.json
-  --help        this text
-USAGE
-}
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+log() { printf '[%s] %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
 
-run="" reset=0 analyze=0
+run="" reset=0 analyze=0 quick=()
+for a in "$@"; do [[ $a == --help || $a == -h ]] && { usage; exit 0; }; done
 while [[ $# -gt 0 ]]; do
   case $1 in
     --run)
@@ -24,30 +22,48 @@ while [[ $# -gt 0 ]]; do
       if [[ $# -gt 1 && $2 != --* ]]; then run=$2; shift; fi ;;
     --reset) reset=1 ;;
     --analyze) analyze=1 ;;
-    --help|-h) usage; exit 0 ;;
-    *) echo "benchmarks.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    --quick) quick=(--quick) ;;
+    *) echo "benchmarks.sh: unknown argument '$1'" >&2; usage >&2; exit 1 ;;
   esac
   shift
 done
-[[ -z $run && $reset -eq 0 && $analyze -eq 0 ]] && { usage; exit 0; }
+[[ -z $run && $reset -eq 0 && $analyze -eq 0 ]] && run=all analyze=1
 case $run in
   ""|all|py|cpp|py_pal|py_sdpa|cpp_pal|cpp_sdpa) ;;
-  *) echo "benchmarks.sh: unknown --run target '$run'" >&2; usage >&2; exit 2 ;;
+  *) echo "benchmarks.sh: unknown --run target '$run'" >&2; usage >&2; exit 1 ;;
 esac
 
+ran=0 missing=()
 scripts/install-deps.sh
+log "building (Release)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPAL_BUILD_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 build/pal info
 
-[[ $reset -eq 1 ]] && rm -rf .benchmarks
-status=0
-if [[ -n $run ]]; then
-  echo "benchmarks.sh: --run $run: the benchmark runner (pal bench) is not there yet (issue 3)" >&2
-  status=3
-fi
+if [[ $reset -eq 1 ]]; then log "reset: removing .benchmarks/"; rm -rf .benchmarks; fi
+mkdir -p .benchmarks
+
+case $run in
+  all|cpp) cpp=(all) ;;
+  cpp_pal) cpp=(pal) ;;
+  cpp_sdpa) cpp=(sdpa) ;;
+  *) cpp=() ;;
+esac
+for target in "${cpp[@]}"; do
+  kernel=()
+  [[ $target != all ]] && kernel=(--kernel "$target")
+  log "pal bench --target $target ${kernel[*]} ${quick[*]}"
+  start=$SECONDS
+  build/pal bench --out-dir .benchmarks --target "$target" "${kernel[@]}" "${quick[@]}"
+  log "cpp $target done in $((SECONDS - start)) s"
+  ran=1
+done
+case $run in
+  all|py|py_pal|py_sdpa) missing+=("--run $run: the Python benchmark suite is NOT THERE YET (issue 5); nothing ran for it") ;;
+esac
 if [[ $analyze -eq 1 ]]; then
-  echo "benchmarks.sh: --analyze: the analyzer (pal analyze) is not there yet (issue 4)" >&2
-  status=3
+  missing+=("--analyze: the analyzer (pal analyze) is NOT THERE YET (issue 4); no plots or results.json")
 fi
-exit $status
+for m in "${missing[@]}"; do echo "benchmarks.sh: $m" >&2; done
+if [[ $ran -eq 0 ]]; then exit 3; fi
+log "results in .benchmarks/"

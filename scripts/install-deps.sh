@@ -14,12 +14,16 @@ need_cmd cc gcc
 need_cmd make make
 need_cmd cmake cmake
 need_cmd pkg-config pkg-config
+# the test suite runs Google Benchmark's compare.py (Debian's python3) on pal bench output
+[[ -f /usr/share/benchmark/compare.py ]] || missing+=(libbenchmark-tools)
+/usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1 || missing+=(python3-numpy python3-scipy)
 if command -v cc >/dev/null 2>&1; then
   need_header omp.h -fopenmp libgomp1
   need_header "stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h" "" libcmocka-dev
+  need_header jansson.h "" libjansson-dev
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -4,5 +4,6 @@
 #define PAL_CLI_COMMANDS_H
 
 int pal_cmd_info(int argc, char **argv);
+int pal_cmd_bench(int argc, char **argv);
 
 #endif /* PAL_CLI_COMMANDS_H */

@@ -1,0 +1,116 @@
+/* bench.h - the benchmark runner's model: suites (families) with named axes,
+ * instances (one value per axis), workloads that set up and run one call, and
+ * the machine facts every result is judged against.
+ *
+ * Data flows one way: registry -> sweep (instances) -> measure (samples) ->
+ * reporter (Google Benchmark JSON). The runner never draws or analyses.
+ */
+#ifndef PAL_BENCH_H
+#define PAL_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pal/pal.h"
+
+#define BENCH_MAX_AXES 16
+#define BENCH_VALUE_LEN 48
+
+/* One axis of a suite: its name and default values as a comma list. */
+typedef struct bench_axis {
+  const char *name;
+  const char *values;
+} bench_axis;
+
+struct bench_suite;
+
+/* One point of a sweep. */
+typedef struct bench_instance {
+  const struct bench_suite *suite;
+  int num_axes;
+  struct {
+    const char *name;
+    char value[BENCH_VALUE_LEN];
+  } axes[BENCH_MAX_AXES];
+  char name[320]; /* Google Benchmark style: FAMILY/axis:value/... (swept axes only) */
+  int family_index, instance_index;
+} bench_instance;
+
+/* What the machine can do, probed once per run (machine.c, probe_*.c). */
+typedef struct bench_machine {
+  char host[128];
+  char cpu_model[64];
+  int num_cpus;
+  double mhz;                  /* from /proc/cpuinfo; 0 when unknown */
+  int64_t cache_bytes[4];      /* L1d, L2, L3 sizes (index by level), 0 when unknown */
+  int cache_sharing[4];
+  int64_t llc_bytes;           /* last-level cache size, what cold mode must exceed */
+  double bw_peak;              /* streaming-read bytes/s, all cores, DRAM-sized buffer */
+  const char *bw_probe_isa;
+  double peak_fp32_flops;      /* best fp32 FMA FLOP/s, all cores */
+  const char *peak_fp32_isa;
+  double peak_bf16_flops;      /* best bf16 FLOP/s (AMX tiles where present), 0 if none */
+  const char *peak_bf16_isa;
+  int probed;                  /* 0: probes skipped (--no-probe); utilisations are omitted */
+} bench_machine;
+
+/* Work done by one call, by the formulas in docs/BENCHMARKS.md. */
+typedef struct bench_cost {
+  double bytes; /* bytes that must cross the memory system once */
+  double flops;
+  double items; /* decode: query tokens (sequences); fill: tokens written */
+} bench_cost;
+
+/* Run-wide settings every workload sees. */
+typedef struct bench_env {
+  const pal_context *ctx;
+  const bench_machine *machine;
+  int hot;                  /* 1: reuse one working set (back to back); 0: rotate (cold) */
+  int64_t cold_target_bytes; /* cold mode: rotate through at least this many bytes */
+} bench_env;
+
+/* A kind of work (decode paged/dense, fill). setup returns 0, or non-zero
+ * with a reason in `why` (the instance is then reported as errored). */
+typedef struct bench_op {
+  const char *name;
+  int (*setup)(const bench_instance *in, const bench_env *env, void **state, bench_cost *cost,
+               int *rotations, char *why, size_t why_size);
+  /* One call on working set `rotation`; 0 or non-zero with `why`. */
+  int (*run)(void *state, int rotation, char *why, size_t why_size);
+  void (*teardown)(void *state);
+} bench_op;
+
+typedef struct bench_suite {
+  const char *name;   /* family, e.g. "BM_PAL_LatencyVsSeqLen" */
+  const char *kernel; /* "pal" | "sdpa" */
+  const bench_op *op;
+  const char *swept;  /* the axis this family sweeps (names list the swept axes) */
+  bench_axis axes[BENCH_MAX_AXES];
+  const char *quick_values; /* reduced values of the swept axis for --quick */
+} bench_suite;
+
+/* registry.c */
+extern const bench_suite *const bench_suites[];
+extern const size_t bench_num_suites;
+
+/* axes.c: reading an instance's values */
+const char *bench_get(const bench_instance *in, const char *axis);
+int64_t bench_get_int(const bench_instance *in, const char *axis, int64_t fallback);
+pal_dtype bench_get_dtype(const bench_instance *in);
+
+/* workloads */
+extern const bench_op bench_op_decode_paged;
+extern const bench_op bench_op_decode_dense;
+extern const bench_op bench_op_fill_kv_pages;
+
+/* models.c: realistic configurations for the ModelConfig families */
+typedef struct bench_model {
+  const char *name;
+  int32_t num_q_heads, num_kv_heads, head_dim, seq_len, batch;
+  const char *note;
+} bench_model;
+const bench_model *bench_find_model(const char *name);
+extern const bench_model bench_models[];
+extern const size_t bench_num_models;
+
+#endif /* PAL_BENCH_H */

@@ -1,0 +1,110 @@
+/* machine.c - facts about the machine for the JSON context: host, CPU, cache
+ * sizes (sysfs), clock, and the probed limits (probe.c). */
+#define _POSIX_C_SOURCE 200809L
+#include "machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+static int64_t parse_size(const char *s) {
+  char *end;
+  int64_t v = strtoll(s, &end, 10);
+  if (*end == 'K') v <<= 10;
+  if (*end == 'M') v <<= 20;
+  if (*end == 'G') v <<= 30;
+  return v;
+}
+
+static int read_line(const char *path, char *buf, size_t size) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char *ok = fgets(buf, (int)size, f);
+  fclose(f);
+  if (!ok) return -1;
+  buf[strcspn(buf, "\n")] = 0;
+  return 0;
+}
+
+static int count_cpus_in_list(const char *list) {
+  /* "0-3,8,10-11" */
+  int n = 0;
+  const char *p = list;
+  while (*p) {
+    char *end;
+    long a = strtol(p, &end, 10), b = a;
+    if (end == p) break;
+    if (*end == '-') b = strtol(end + 1, &end, 10);
+    n += (int)(b - a + 1);
+    p = *end == ',' ? end + 1 : end;
+  }
+  return n;
+}
+
+static void read_caches(bench_machine *m) {
+  for (int idx = 0; idx < 8; ++idx) {
+    char path[128], type[32], level[8], size[32], shared[256];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", idx);
+    if (read_line(path, type, sizeof type) != 0) break;
+    if (!strcmp(type, "Instruction")) continue;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", idx);
+    if (read_line(path, level, sizeof level) != 0) continue;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", idx);
+    if (read_line(path, size, sizeof size) != 0) continue;
+    int lv = atoi(level);
+    if (lv < 1 || lv > 3) continue;
+    m->cache_bytes[lv] = parse_size(size);
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", idx);
+    m->cache_sharing[lv] = read_line(path, shared, sizeof shared) == 0 ? count_cpus_in_list(shared) : 1;
+  }
+  for (int lv = 3; lv >= 1; --lv)
+    if (m->cache_bytes[lv] > 0) {
+      m->llc_bytes = m->cache_bytes[lv];
+      break;
+    }
+  if (m->llc_bytes == 0) m->llc_bytes = 64ll << 20; /* unknown: assume a large server LLC */
+}
+
+static double read_mhz(void) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return 0;
+  char line[256];
+  double mhz = 0;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "cpu MHz", 7)) {
+      const char *colon = strchr(line, ':');
+      if (colon) mhz = atof(colon + 1);
+      break;
+    }
+  fclose(f);
+  return mhz;
+}
+
+void bench_machine_describe(bench_machine *m) {
+  memset(m, 0, sizeof *m);
+  if (gethostname(m->host, sizeof m->host - 1) != 0) strcpy(m->host, "unknown");
+  pal_cpu_info cpu;
+  pal_cpu_info_get(&cpu);
+  snprintf(m->cpu_model, sizeof m->cpu_model, "%s", cpu.model);
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  m->num_cpus = n > 0 ? (int)n : 1;
+  m->mhz = read_mhz();
+  read_caches(m);
+}
+
+void bench_machine_probe(bench_machine *m) {
+  /* 4 x LLC (at least 1 GiB) is far beyond what any cache can hold. */
+  int64_t bytes = 4 * m->llc_bytes;
+  if (bytes < (1ll << 30)) bytes = 1ll << 30;
+  m->bw_peak = bench_probe_read_bandwidth(bytes, m->num_cpus, &m->bw_probe_isa);
+  m->peak_fp32_flops = bench_probe_fp32_peak(m->num_cpus, &m->peak_fp32_isa);
+  m->peak_bf16_flops = bench_probe_bf16_peak(m->num_cpus, &m->peak_bf16_isa);
+  m->probed = 1;
+}
+
+double bench_machine_best_compute(const bench_machine *m) {
+  return m->peak_bf16_flops > m->peak_fp32_flops ? m->peak_bf16_flops : m->peak_fp32_flops;
+}

@@ -1,0 +1,36 @@
+/* measure.h - timing one instance: warm-up, repetitions of a calibrated
+ * number of calls, stop on a noise target or a time cap, raw samples kept. */
+#ifndef PAL_BENCH_MEASURE_H
+#define PAL_BENCH_MEASURE_H
+
+#include <signal.h>
+
+#include "bench.h"
+
+typedef struct bench_measure_opts {
+  double warmup_s;   /* at least this long, and at least one call per working set */
+  double min_rep_s;  /* a repetition runs enough calls to last this long */
+  double min_time_s; /* do not stop on noise before this much measured time */
+  double max_time_s; /* the cap: stop here whatever the noise */
+  double noise;      /* target relative spread (IQR / median) of repetition times */
+  int min_reps, max_reps;
+} bench_measure_opts;
+
+typedef struct bench_samples {
+  double *real_s; /* per-call wall time of each repetition */
+  double *cpu_s;  /* per-call process CPU time of each repetition */
+  int reps;
+  int64_t calls_per_rep;
+  const char *stop_reason; /* "noise_target", "time_cap", "max_reps", "interrupted", "error" */
+  double noise;            /* IQR / median reached */
+  double measured_s;
+  char error[256];
+} bench_samples;
+
+/* Runs op->run on `state`. Returns 0 (samples filled), -1 on a run error
+ * (samples->error says why), 1 when *stop became non-zero. */
+int bench_measure(const bench_op *op, void *state, int rotations, const bench_measure_opts *o,
+                  volatile sig_atomic_t *stop, bench_samples *out);
+void bench_samples_free(bench_samples *s);
+
+#endif

@@ -1,0 +1,285 @@
+/* runner.c - expands the sweep, probes the machine, and runs every instance
+ * through setup -> measure -> report -> teardown, one result file per family.
+ *
+ * NOTES
+ *  1. Cold mode rotates through working sets totalling 3 x the last-level
+ *     cache, so with any replacement policy a call finds little of its data
+ *     in cache. --hot runs one working set back to back. Both are labelled.
+ *  2. Contexts are made per distinct `threads` axis value and kept for the
+ *     run: the thread count is part of the instance, not of the process.
+ *  3. After SIGINT the current instance is dropped, files already hold every
+ *     finished one (report_json.c rewrites them atomically), exit is 130.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../common/stats.h"
+#include "machine.h"
+#include "report_json.h"
+
+#define MAX_CONTEXTS 16
+
+typedef struct context_cache {
+  int threads[MAX_CONTEXTS];
+  pal_context *ctx[MAX_CONTEXTS];
+  int count;
+} context_cache;
+
+static pal_context *context_for(context_cache *c, int threads, char *why, size_t why_size) {
+  for (int i = 0; i < c->count; ++i)
+    if (c->threads[i] == threads) return c->ctx[i];
+  if (c->count == MAX_CONTEXTS) return snprintf(why, why_size, "too many thread counts"), NULL;
+  pal_context_options o = {PAL_ISA_AUTO, threads};
+  pal_error err;
+  pal_context *ctx = NULL;
+  if (pal_context_create(&o, &ctx, &err) != PAL_OK)
+    return snprintf(why, why_size, "%s", err.message), NULL;
+  c->threads[c->count] = threads;
+  c->ctx[c->count++] = ctx;
+  return ctx;
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void iso_date(char *buf, size_t size) {
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char tz[8];
+  strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  strftime(tz, sizeof tz, "%z", &tm); /* +0100 -> +01:00 as Google Benchmark writes it */
+  size_t n = strlen(buf);
+  snprintf(buf + n, size - n, "%.3s:%.2s", tz, tz + 3);
+}
+
+static json_t *context_json(const bench_run_opts *o, const bench_machine *m,
+                            const pal_context *ctx) {
+  json_t *c = json_object();
+  char date[40];
+  iso_date(date, sizeof date);
+  json_object_set_new(c, "date", json_string(date));
+  json_object_set_new(c, "host_name", json_string(m->host));
+  json_object_set_new(c, "executable", json_string("pal bench"));
+  json_object_set_new(c, "num_cpus", json_integer(m->num_cpus));
+  json_object_set_new(c, "mhz_per_cpu", json_integer((json_int_t)(m->mhz + 0.5)));
+  json_t *caches = json_array();
+  const char *types[] = {"", "Data", "Unified", "Unified"};
+  for (int lv = 1; lv <= 3; ++lv)
+    if (m->cache_bytes[lv] > 0) {
+      json_t *e = json_object();
+      json_object_set_new(e, "type", json_string(types[lv]));
+      json_object_set_new(e, "level", json_integer(lv));
+      json_object_set_new(e, "size", json_integer(m->cache_bytes[lv]));
+      json_object_set_new(e, "num_sharing", json_integer(m->cache_sharing[lv]));
+      json_array_append_new(caches, e);
+    }
+  json_object_set_new(c, "caches", caches);
+  double load[3];
+  json_t *la = json_array();
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (f && fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) == 3)
+    for (int i = 0; i < 3; ++i) json_array_append_new(la, json_real(load[i]));
+  if (f) fclose(f);
+  json_object_set_new(c, "load_avg", la);
+  json_object_set_new(c, "library_version", json_string(pal_version()));
+#ifdef NDEBUG
+  json_object_set_new(c, "library_build_type", json_string("release"));
+#else
+  json_object_set_new(c, "library_build_type", json_string("debug"));
+#endif
+  json_object_set_new(c, "json_schema_version", json_integer(1));
+  /* PAL's additions (extra keys are allowed by the schema) */
+  json_object_set_new(c, "pal_version", json_string(pal_version()));
+  json_object_set_new(c, "cpu_model", json_string(m->cpu_model));
+  json_object_set_new(c, "isa", json_string(pal_isa_name(pal_context_isa(ctx))));
+  json_object_set_new(c, "threads", json_integer(pal_context_num_threads(ctx)));
+  json_object_set_new(c, "cache_mode", json_string(o->hot ? "hot" : "cold"));
+  json_object_set_new(c, "llc_bytes", json_integer(m->llc_bytes));
+  json_object_set_new(c, "command_line", json_string(o->command_line ? o->command_line : ""));
+  if (m->probed) {
+    json_object_set_new(c, "bw_peak", json_real(m->bw_peak));
+    json_object_set_new(c, "bw_peak_isa", json_string(m->bw_probe_isa));
+    json_object_set_new(c, "peak_fp32_flops", json_real(m->peak_fp32_flops));
+    json_object_set_new(c, "peak_fp32_isa", json_string(m->peak_fp32_isa));
+    json_object_set_new(c, "peak_bf16_flops", json_real(m->peak_bf16_flops));
+    json_object_set_new(c, "peak_bf16_isa", json_string(m->peak_bf16_isa));
+    json_object_set_new(c, "peak_compute_flops", json_real(bench_machine_best_compute(m)));
+  }
+  return c;
+}
+
+static int make_dir(const char *dir) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", dir);
+  for (char *p = buf + 1; *p; ++p)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+      *p = '/';
+    }
+  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void progress(const bench_run_opts *o, size_t k, size_t n, const char *name, double t0) {
+  if (!o->progress) return;
+  double el = now_s() - t0;
+  double left = k > 0 ? el / (double)k * (double)(n - k) : 0;
+  fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  %.0fs elapsed, ~%.0fs left", k + 1, n, name, el, left);
+  fflush(stderr);
+}
+
+static void print_result(const bench_instance *in, const bench_samples *s, const bench_cost *c,
+                         const bench_machine *m) {
+  pal_stats st;
+  pal_stats_compute(s->real_s, (size_t)s->reps, &st);
+  printf("%-72s %11.2f us %7.2f GB/s", in->name, st.median * 1e6, c->bytes / st.median / 1e9);
+  if (m->probed) printf("  bw_util %.3f", c->bytes / st.median / m->bw_peak);
+  printf("  (%d reps, noise %.2f%%, %s)\n", s->reps, 100 * s->noise, s->stop_reason);
+  fflush(stdout);
+}
+
+/* One instance: setup, measure, report, teardown. 0 ok, 1 errored, 130 stop. */
+static int run_instance(const bench_run_opts *o, const bench_instance *in, const bench_env *env,
+                        bench_report *report) {
+  const bench_op *op = in->suite->op;
+  void *state = NULL;
+  char why[256] = "";
+  bench_result res;
+  memset(&res, 0, sizeof res);
+  res.instance = in;
+  res.threads = pal_context_num_threads(env->ctx);
+  res.isa = pal_isa_name(pal_context_isa(env->ctx));
+  res.hot = env->hot;
+  int rc = 0;
+  bench_samples samples;
+  memset(&samples, 0, sizeof samples);
+  if (op->setup(in, env, &state, &res.cost, &res.rotations, why, sizeof why) != 0) {
+    res.error = why;
+    rc = 1;
+  } else {
+    int m = bench_measure(op, state, res.rotations, &o->measure, o->stop, &samples);
+    if (m == 1) {
+      rc = 130;
+    } else if (m != 0) {
+      res.error = samples.error;
+      rc = 1;
+    } else {
+      res.samples = &samples;
+    }
+  }
+  if (rc != 130) {
+    if (res.error) {
+      if (o->progress) fprintf(stderr, "\r\033[K");
+      printf("%-72s ERROR: %s\n", in->name, res.error);
+    } else {
+      if (o->progress) fprintf(stderr, "\r\033[K");
+      print_result(in, &samples, &res.cost, env->machine);
+    }
+    if (bench_report_add(report, &res) != 0) {
+      fprintf(stderr, "pal bench: %s: cannot write: %s\n", bench_report_path(report),
+              strerror(errno));
+      rc = 1;
+    }
+  }
+  bench_samples_free(&samples);
+  if (state) op->teardown(state);
+  return rc;
+}
+
+static void file_name(char *buf, size_t size, const bench_run_opts *o, const char *family) {
+  char ts[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(ts, sizeof ts, "%Y%m%d_%H%M%S", &tm);
+  snprintf(buf, size, "%s/cpp_%s_%s_%s.json", o->out_dir, o->target, family, ts);
+}
+
+int bench_run(const bench_run_opts *o) {
+  bench_instance *inst = NULL;
+  size_t n = 0;
+  char why[512];
+  bench_sweep_opts sweep = o->sweep;
+  if (bench_expand_all(&sweep, &inst, &n, why, sizeof why) != 0) {
+    fprintf(stderr, "pal bench: %s\n", why);
+    free(inst);
+    return 2;
+  }
+  if (o->list) {
+    for (size_t i = 0; i < n; ++i) printf("%s\n", inst[i].name);
+    fprintf(stderr, "%zu instances\n", n);
+    free(inst);
+    return 0;
+  }
+  if (n == 0) {
+    fprintf(stderr, "pal bench: no instance matches (see --list)\n");
+    free(inst);
+    return 2;
+  }
+  if (make_dir(o->out_dir) != 0) {
+    fprintf(stderr, "pal bench: cannot create %s: %s\n", o->out_dir, strerror(errno));
+    free(inst);
+    return 1;
+  }
+  bench_machine machine;
+  bench_machine_describe(&machine);
+  if (o->probe) {
+    if (o->progress) fprintf(stderr, "probing memory bandwidth and compute peaks...");
+    bench_machine_probe(&machine);
+    if (o->progress) fprintf(stderr, "\r\033[K");
+    printf("machine: %s, %d cpus, LLC %.0f MiB; bw_peak %.1f GB/s (%s), fp32 %.0f GFLOP/s (%s), "
+           "bf16 %.0f GFLOP/s (%s)\n",
+           machine.cpu_model, machine.num_cpus, machine.llc_bytes / 1048576.0, machine.bw_peak / 1e9,
+           machine.bw_probe_isa, machine.peak_fp32_flops / 1e9, machine.peak_fp32_isa,
+           machine.peak_bf16_flops / 1e9, machine.peak_bf16_isa);
+  }
+  context_cache contexts = {{0}, {0}, 0};
+  bench_report *report = NULL;
+  int family = -1, status = 0, errors = 0;
+  double t0 = now_s();
+  for (size_t i = 0; i < n && status == 0; ++i) {
+    const bench_instance *in = &inst[i];
+    progress(o, i, n, in->name, t0);
+    pal_context *ctx = context_for(&contexts, (int)bench_get_int(in, "threads", 0), why, sizeof why);
+    if (!ctx) {
+      fprintf(stderr, "pal bench: %s: %s\n", in->name, why);
+      status = 1;
+      break;
+    }
+    if (in->family_index != family) {
+      bench_report_close(report);
+      char path[1200];
+      file_name(path, sizeof path, o, in->suite->name);
+      report = bench_report_open(path, context_json(o, &machine, ctx), &machine);
+      if (!report) {
+        fprintf(stderr, "pal bench: cannot write %s: %s\n", path, strerror(errno));
+        status = 1;
+        break;
+      }
+      family = in->family_index;
+      fprintf(stderr, "%swriting %s\n", o->progress ? "\r\033[K" : "", path);
+    }
+    bench_env env = {ctx, &machine, o->hot, 3 * machine.llc_bytes};
+    int rc = run_instance(o, in, &env, report);
+    if (rc == 130) status = 130;
+    if (rc == 1) ++errors;
+  }
+  if (o->progress) fprintf(stderr, "\r\033[K");
+  if (status == 130) fprintf(stderr, "pal bench: interrupted; result files hold every finished instance\n");
+  fprintf(stderr, "pal bench: %zu instances, %d errored, %.0f s\n", n, errors, now_s() - t0);
+  bench_report_close(report);
+  for (int i = 0; i < contexts.count; ++i) pal_context_destroy(contexts.ctx[i]);
+  free(inst);
+  return status ? status : errors ? 1 : 0;
+}

@@ -1,0 +1,27 @@
+/* runner.h - `pal bench` from parsed options to result files. */
+#ifndef PAL_BENCH_RUNNER_H
+#define PAL_BENCH_RUNNER_H
+
+#include <signal.h>
+
+#include "measure.h"
+#include "sweep.h"
+
+typedef struct bench_run_opts {
+  bench_sweep_opts sweep;
+  bench_measure_opts measure;
+  const char *out_dir; /* created if missing */
+  const char *target;  /* the {target} in cpp_{target}_{family}_{timestamp}.json */
+  const char *command_line;
+  int hot;
+  int list;
+  int probe;
+  int progress; /* a live progress line on stderr */
+  volatile sig_atomic_t *stop;
+} bench_run_opts;
+
+/* Returns the process exit status: 0 ok, 1 some instance errored, 2 usage,
+ * 130 interrupted (files hold every finished instance). */
+int bench_run(const bench_run_opts *o);
+
+#endif

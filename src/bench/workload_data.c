@@ -1,0 +1,60 @@
+/* workload_data.c - see workload_data.h. Values are built from random bits
+ * directly in each format (sign, a small exponent range, random mantissa):
+ * no NaN, no subnormals, fast enough to fill gigabytes per instance. */
+#include "workload_data.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t splitmix(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+void *bench_alloc(int64_t bytes) {
+  if (bytes <= 0) bytes = 64;
+  return aligned_alloc(64, (size_t)((bytes + 63) / 64 * 64));
+}
+
+void bench_fill_random(void *data, pal_dtype dtype, int64_t n, uint64_t seed) {
+#pragma omp parallel
+  {
+    int64_t parts = omp_get_num_threads(), t = omp_get_thread_num();
+    int64_t lo = n * t / parts, hi = n * (t + 1) / parts;
+    uint64_t s = seed * 0x100000001b3ull + (uint64_t)t;
+    for (int64_t i = lo; i < hi; ++i) {
+      uint64_t r = splitmix(&s);
+      uint32_t sign = (uint32_t)(r >> 63), e = (uint32_t)(r >> 61) & 3u; /* 2^-4 .. 2^-1 */
+      if (dtype == PAL_F32) {
+        uint32_t bits = sign << 31 | (123u + e) << 23 | ((uint32_t)r & 0x7fffffu);
+        memcpy((float *)data + i, &bits, 4);
+      } else if (dtype == PAL_F16) {
+        ((uint16_t *)data)[i] = (uint16_t)(sign << 15 | (11u + e) << 10 | ((uint32_t)r & 0x3ffu));
+      } else {
+        ((uint16_t *)data)[i] = (uint16_t)(sign << 15 | (123u + e) << 7 | ((uint32_t)r & 0x7fu));
+      }
+    }
+  }
+}
+
+int bench_rotations(const bench_env *env, double bytes_per_call) {
+  if (env->hot) return 1;
+  double need = (double)env->cold_target_bytes / (bytes_per_call > 1 ? bytes_per_call : 1);
+  int r = (int)ceil(need);
+  return r < 2 ? 2 : r > 4096 ? 4096 : r;
+}
+
+void bench_shuffled_ids(int32_t *ids, int64_t n, uint64_t seed) {
+  for (int64_t i = 0; i < n; ++i) ids[i] = (int32_t)i;
+  uint64_t s = seed;
+  for (int64_t i = n - 1; i > 0; --i) {
+    int64_t j = (int64_t)(splitmix(&s) % (uint64_t)(i + 1));
+    int32_t t = ids[i];
+    ids[i] = ids[j];
+    ids[j] = t;
+  }
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# End-to-end checks of `pal bench` on tiny shapes (seconds, also under ASan):
+#  1. --list expands overrides and filters exactly;
+#  2. bad options fail with a message and exit 2;
+#  3. a run writes one file per family, named cpp_{target}_{family}_{time}.json,
+#     strict JSON with the fields docs/BENCHMARKS.md promises;
+#  4. Google Benchmark's compare.py reads the files unchanged;
+#  5. SIGINT mid-run exits 130 and leaves valid JSON with the finished instances.
+set -euo pipefail
+pal=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+py=/usr/bin/python3
+tiny=(-a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress
+      --min-time 0.01 --max-time 0.05 --min-reps 3)
+
+# 1. listing
+n=$("$pal" bench --list --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,128 -a dtype=fp16,bf16 2>/dev/null | wc -l)
+[[ $n -eq 4 ]] || fail "--list expanded to $n instances, expected 4"
+"$pal" bench --list --quick 2>/dev/null | grep -q '^BM_PAL_FillKVPages/tokens:16/' || fail "--quick list lacks fill"
+"$pal" bench --list --filter ModelConfig 2>/dev/null | grep -q 'model:Llama3_70B_Sim/.*num_q_heads:64/num_kv_heads:8' \
+  || fail "model axis did not set the heads"
+
+# 2. bad input
+set +e
+msg=$("$pal" bench -a nosuchaxis=1 2>&1); rc=$?
+set -e
+[[ $rc -eq 2 && $msg == *nosuchaxis* ]] || fail "unknown axis: rc=$rc msg=$msg"
+set +e
+msg=$("$pal" bench -a dtype=fp64 --list 2>&1); rc=$?
+set -e
+[[ $rc -eq 2 && $msg == *fp64* ]] || fail "bad dtype: rc=$rc msg=$msg"
+
+# 3. a real run
+"$pal" bench --out-dir "$tmp/out" --target unit --filter 'LatencyVsSeqLen/' -a seq_len=64,300 "${tiny[@]}" >"$tmp/log"
+ls "$tmp/out" | grep -Eq '^cpp_unit_BM_PAL_LatencyVsSeqLen_[0-9]{8}_[0-9]{6}\.json$' || fail "file name: $(ls "$tmp/out")"
+ls "$tmp/out" | grep -Eq '^cpp_unit_BM_SDPA_LatencyVsSeqLen_[0-9]{8}_[0-9]{6}\.json$' || fail "no SDPA file"
+"$py" - "$tmp/out" <<'PY'
+import json, math, pathlib, sys
+def strict(x):
+    raise ValueError("non-finite number " + x)
+for f in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
+    d = json.loads(f.read_text(), parse_constant=strict)
+    c = d["context"]
+    for k in ("date", "host_name", "num_cpus", "caches", "library_version", "json_schema_version", "isa", "threads"):
+        assert k in c, (f.name, k)
+    assert c["json_schema_version"] == 1
+    rows = d["benchmarks"]
+    names = {r["run_name"] for r in rows}
+    assert len(names) == 2, names
+    for name in names:
+        it = [r for r in rows if r["run_name"] == name and r["run_type"] == "iteration"]
+        ag = {r["aggregate_name"]: r for r in rows if r["run_name"] == name and r["run_type"] == "aggregate"}
+        assert len(it) >= 3 and set(ag) == {"mean", "median", "stddev", "cv"}, (name, len(it), set(ag))
+        assert [r["repetition_index"] for r in it] == list(range(len(it)))
+        for r in it + list(ag.values()):
+            assert r["time_unit"] == "us" and r["real_time"] > 0 or r.get("aggregate_name") in ("stddev", "cv")
+            for k in ("kernel", "dtype", "seq_len", "head_dim", "num_q_heads", "num_kv_heads", "cache",
+                      "bytes_per_second", "items_per_second", "bytes_per_call", "flops_per_call"):
+                assert k in r, (name, k)
+        m = ag["median"]
+        assert m["name"] == name + "_median" and m["stop_reason"] in ("noise_target", "time_cap", "max_reps")
+        # bytes by the documented formula: K+V, Q+O, page table
+        L, hkv, hq, D = m["seq_len"], m["num_kv_heads"], m["num_q_heads"], m["head_dim"]
+        want = L * hkv * D * 2 * 2 + hq * D * 2 * 2
+        if m["kernel"] == "pal":
+            want += 4 * (-(-L // m["page_size"]) + 1)
+        assert m["bytes_per_call"] == want, (m["bytes_per_call"], want)
+        assert m["flops_per_call"] == 4 * L * hq * D
+        for r in it:  # each raw sample's rate is bytes / its own time
+            assert r["bytes_per_call"] == want
+            assert abs(r["bytes_per_second"] - want / (r["real_time"] * 1e-6)) / r["bytes_per_second"] < 1e-9
+        assert "bw_util" not in m  # --no-probe: no utilisation without a measured peak
+print("json ok")
+PY
+
+# 4. Google Benchmark's own comparison tool
+f=$(ls "$tmp"/out/cpp_unit_BM_PAL_*.json)
+"$py" /usr/share/benchmark/compare.py benchmarks "$f" "$f" >"$tmp/compare.txt" 2>&1 || fail "compare.py: $(cat "$tmp/compare.txt")"
+grep -q 'BM_PAL_LatencyVsSeqLen/seq_len:300' "$tmp/compare.txt" || fail "compare.py output lacks our rows"
+grep -q '_pvalue' "$tmp/compare.txt" || fail "compare.py ran no U test on our repetitions"
+
+# 5. Ctrl-C
+"$pal" bench --out-dir "$tmp/int" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,65,66,67,68,69,70,71,72,73,74,75 \
+  -a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress --noise 0 --min-time 0.3 --max-time 0.3 \
+  >"$tmp/int.log" 2>&1 &
+pid=$!
+sleep 1.5
+kill -INT $pid
+set +e
+wait $pid; rc=$?
+set -e
+[[ $rc -eq 130 ]] || fail "after SIGINT exit status $rc, expected 130"
+grep -q interrupted "$tmp/int.log" || fail "no interruption message"
+"$py" - "$tmp/int" <<'PY'
+import json, pathlib, sys
+files = list(pathlib.Path(sys.argv[1]).glob("*.json"))
+assert len(files) == 1, files
+d = json.loads(files[0].read_text())
+done = {r["run_name"] for r in d["benchmarks"]}
+assert 1 <= len(done) < 12, len(done)
+for n in done:  # every instance in the file is complete: all four aggregates present
+    assert sum(1 for r in d["benchmarks"] if r["run_name"] == n and r["run_type"] == "aggregate") == 4
+assert not list(pathlib.Path(sys.argv[1]).glob("*.tmp*")), "temporary file left behind"
+print("interrupt ok:", len(done), "finished instances")
+PY
+echo "bench end-to-end: all checks passed"
