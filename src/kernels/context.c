@@ -76,15 +76,7 @@ pal_status pal_context_create(const pal_context_options *options, pal_context **
   pal_context *ctx = calloc(1, sizeof *ctx);
   if (!ctx) return PAL__FAIL(err, PAL_E_NOMEM, "allocating the context failed");
   switch (isa) {
-    case PAL_ISA_AVX512: {
-      pal_cpu_info info;
-      pal_cpu_info_get(&info);
-      if (info.avx512_bf16)
-        pal__cpu_kernels_init_avx512_bf16(&ctx->kernels);
-      else
-        pal__cpu_kernels_init_avx512(&ctx->kernels);
-      break;
-    }
+    case PAL_ISA_AVX512: pal__cpu_kernels_init_avx512(&ctx->kernels); break;
     case PAL_ISA_AVX2: pal__cpu_kernels_init_avx2(&ctx->kernels); break;
     default: pal__cpu_kernels_init_scalar(&ctx->kernels); break;
   }

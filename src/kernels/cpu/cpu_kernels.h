@@ -59,8 +59,6 @@ typedef struct pal__cpu_kernels {
 void pal__cpu_kernels_init_scalar(pal__cpu_kernels *t);
 void pal__cpu_kernels_init_avx2(pal__cpu_kernels *t);
 void pal__cpu_kernels_init_avx512(pal__cpu_kernels *t);
-/* AVX-512 plus the AVX512_BF16 dot-product path for bf16 KV; only when the CPU has it. */
-void pal__cpu_kernels_init_avx512_bf16(pal__cpu_kernels *t);
 
 /* Scalar element conversions (convert.c): round to nearest even, NaN kept. */
 float pal__f16_to_f32(uint16_t h);

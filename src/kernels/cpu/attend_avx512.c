@@ -1,0 +1,460 @@
+/* attend_avx512.c - AVX-512 (F/BW/VL/DQ) micro-kernels: the online-softmax
+ * block step of cpu_kernels.h for fp32, fp16 and bf16 K/V, 16 floats per
+ * vector. Results match attend_scalar.c up to fp32 rounding order.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu_kernels.h"
+
+/* The ISA applies from here to the pop below only. Headers come first so the
+ * exported init prototypes stay baseline: a declaration seen under the pragma
+ * would carry the target to the init definition below. */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")
+#endif
+#include <immintrin.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* How far ahead of the scores K is prefetched, in tokens: 8 measured best
+ * (of 8..64) streaming fp16 pages from DRAM on Sapphire Rapids. */
+#define PF_K_AHEAD 8
+
+/* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
+#define SROW PAL__BLOCK_TOKENS
+
+static inline int min_i(int a, int b) { return a < b ? a : b; }
+
+/* Internal "dtype": bf16 read 32 elements at a time and split into even and
+ * odd elements (shift / mask: 2 instructions per 32 values instead of 4). Q is
+ * permuted to match in scratch; acc is permuted in registers only. */
+#define DT_BF16_EO 3
+
+INLINE size_t elem_size(int dt) { return dt == PAL_F32 ? 4u : 2u; }
+
+/* 32 bf16 at p (16 if half: the rest reads as +0) as fp32 even / odd elements. */
+INLINE void load32_eo(const char *p, int half, __m512 *even, __m512 *odd) {
+  const __m512i x = half ? _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p))
+                         : _mm512_loadu_si512(p);
+  *even = _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
+  *odd = _mm512_castsi512_ps(_mm512_and_si512(x, _mm512_set1_epi32((int)0xffff0000u)));
+}
+
+/* 16 consecutive elements of dtype dt as fp32; exact for every dtype. */
+INLINE __m512 load16(const char *p, int dt) {
+  if (dt == PAL_F32) return _mm512_loadu_ps(p);
+  __m256i h = _mm256_loadu_si256((const __m256i *)p);
+  if (dt == PAL_F16) return _mm512_cvtph_ps(h);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+INLINE __mmask16 tail_mask(int left) {
+  return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+}
+
+/* exp(x), relative error about 1e-7 (Cephes expf polynomial). Inputs below
+ * -110 clamp to a value whose result scalef rounds to +0, which also gives
+ * exp(-inf) = 0; scalef keeps the subnormal range. max/min take x as the
+ * second operand so a NaN x stays NaN. */
+INLINE __m512 exp16(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-110.0f), x);
+  x = _mm512_min_ps(_mm512_set1_ps(88.5f), x);
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
+  p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+/* Lane i of the result is the sum of the lanes of v[i]: the 16 horizontal sums
+ * share one shuffle tree (45 instructions instead of 16 separate reductions). */
+INLINE __m512 reduce16(const __m512 v[16]) {
+  __m512 x[8], y[4], z[2];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i)
+    x[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
+                         _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    __m512d a = _mm512_castps_pd(x[2 * i]), b = _mm512_castps_pd(x[2 * i + 1]);
+    y[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                         _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i)
+    z[i] = _mm512_add_ps(_mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0x88),
+                         _mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0xdd));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(z[0], z[1], 0x88),
+                       _mm512_shuffle_f32x4(z[0], z[1], 0xdd));
+}
+
+/* Writes lanes r*T .. r*T+T-1 of sv (T = 16 / R) to dst. */
+INLINE void store_lanes(float *dst, __m512 sv, int r, int R) {
+  if (R == 1) {
+    _mm512_storeu_ps(dst, sv);
+  } else if (R == 2) {
+    _mm256_storeu_ps(dst, r == 0 ? _mm512_castps512_ps256(sv) : _mm512_extractf32x8_ps(sv, 1));
+  } else {
+    __m128 h;
+    switch (r) {
+      case 0: h = _mm512_castps512_ps128(sv); break;
+      case 1: h = _mm512_extractf32x4_ps(sv, 1); break;
+      case 2: h = _mm512_extractf32x4_ps(sv, 2); break;
+      default: h = _mm512_extractf32x4_ps(sv, 3); break;
+    }
+    _mm_storeu_ps(dst, h);
+  }
+}
+
+/* Prefetches tokens [t_begin, t_end), `bytes` of each; contiguous rows are
+ * one span, so the common layout costs one prefetch per line. */
+INLINE void prefetch_rows(const char *base, int64_t sb, int t_begin, int t_end, int64_t bytes) {
+  if (t_begin >= t_end) return;
+  const char *p = base + t_begin * sb;
+  if (sb == bytes) {
+    const char *e = p + (t_end - t_begin) * sb;
+    for (; p < e; p += 64) _mm_prefetch(p, _MM_HINT_T0);
+  } else {
+    for (int t = t_begin; t < t_end; ++t, p += sb)
+      for (int64_t o = 0; o < bytes; o += 64) _mm_prefetch(p + o, _MM_HINT_T0);
+  }
+}
+
+/* acc[r*T + j] += q_r . k_j over elements i .. i+15 (i .. i+31 for DT_BF16_EO,
+ * whose q rows hold [even 16 | odd 16] per 32 elements; half: only 16 left). */
+INLINE void score_step(__m512 acc[16], const float *const qr[4], const char *const kt[16], int i,
+                       int dt, int R, int half) {
+  const int T = 16 / R;
+  if (dt != DT_BF16_EO) {
+    __m512 qv[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) qv[r] = _mm512_load_ps(qr[r] + i);
+#pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) {
+      const __m512 kv = load16(kt[j] + (size_t)i * elem_size(dt), dt);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) acc[r * T + j] = _mm512_fmadd_ps(qv[r], kv, acc[r * T + j]);
+    }
+  } else {
+#pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) {
+      __m512 ke, ko;
+      load32_eo(kt[j] + 2 * (size_t)i, half, &ke, &ko);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        acc[r * T + j] = _mm512_fmadd_ps(_mm512_load_ps(qr[r] + i), ke, acc[r * T + j]);
+        acc[r * T + j] = _mm512_fmadd_ps(_mm512_load_ps(qr[r] + i + 16), ko, acc[r * T + j]);
+      }
+    }
+  }
+}
+
+/* Scores of rows r0 .. r0+R-1 (R in {1,2,4}; rows past g repeat row g-1 and
+ * are not stored) against all n tokens, T = 16/R tokens per tile so that every
+ * tile fills exactly one reduce16. Tokens past n repeat token n-1: only
+ * tokens 0..n-1 are ever read. q rows start at q, qstride floats apart. With
+ * vpf (the first group of rows) it also prefetches K a little ahead and V,
+ * which is read only after all scores, so the pool's latency hides behind the
+ * Q.K arithmetic. */
+INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstride, const char *k,
+                       int64_t sb, int dt, float *s, int r0, int R, const char *vpf) {
+  const int T = 16 / R, g = a->g, d = a->d, n = a->n;
+  const float *qr[4];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) qr[r] = q + (int64_t)min_i(r0 + r, g - 1) * qstride;
+  const int64_t row_bytes = (int64_t)d * (int64_t)elem_size(dt);
+  if (vpf) prefetch_rows(k, sb, 0, min_i(PF_K_AHEAD, n), row_bytes);
+  for (int t0 = 0; t0 < n; t0 += T) {
+    const char *kt[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) kt[j] = k + min_i(t0 + j, n - 1) * sb;
+    if (vpf) {
+      prefetch_rows(k, sb, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes);
+      prefetch_rows(vpf, sb, t0, min_i(t0 + T, n), row_bytes);
+    }
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_ps();
+    if (dt != DT_BF16_EO) {
+      for (int i = 0; i < d; i += 16) score_step(acc, qr, kt, i, dt, R, 0);
+    } else {
+      int i = 0;
+      for (; i + 32 <= d; i += 32) score_step(acc, qr, kt, i, dt, R, 0);
+      if (i < d) score_step(acc, qr, kt, i, dt, R, 1);
+    }
+    __m512 sv = reduce16(acc);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+      if (r0 + r < g) store_lanes(s + (int64_t)(r0 + r) * SROW + t0, sv, r, R);
+  }
+}
+
+/* Turns row r's scores into probabilities in place and updates m, l and the
+ * scale of acc; the scalar's comparisons are kept so NaN scores behave alike. */
+INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
+  const int n = a->n;
+  __m512 mx = _mm512_set1_ps(-INFINITY);
+  for (int t = 0; t < n; t += 16) {
+    __mmask16 mk = tail_mask(n - t);
+    /* max_ps returns its second operand on NaN, like the scalar's dot > bmax. */
+    mx = _mm512_mask_max_ps(mx, mk, _mm512_maskz_loadu_ps(mk, sr + t), mx);
+  }
+  const float bmax = _mm512_reduce_max_ps(mx);
+  const float m_old = a->m[r];
+  const float m_new = m_old > bmax ? m_old : bmax;
+  const float alpha = expf(m_old - m_new);
+  const __m512 mv = _mm512_set1_ps(m_new);
+  __m512 sum = _mm512_setzero_ps();
+  for (int t = 0; t < n; t += 16) {
+    __mmask16 mk = tail_mask(n - t);
+    __m512 p = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + t), mv));
+    _mm512_mask_storeu_ps(sr + t, mk, p);
+    sum = _mm512_mask_add_ps(sum, mk, sum, p);
+  }
+  a->l[r] = a->l[r] * alpha + _mm512_reduce_add_ps(sum);
+  a->m[r] = m_new;
+  /* Steady state keeps the max, so alpha == 1 and the row is left alone. */
+  if (alpha != 1.0f) {
+    float *acc = a->acc + (int64_t)r * a->d;
+    const __m512 av = _mm512_set1_ps(alpha);
+    for (int i = 0; i < a->d; i += 16)
+      _mm512_store_ps(acc + i, _mm512_mul_ps(_mm512_load_ps(acc + i), av));
+  }
+}
+
+/* acc[r0..r0+R-1][16*c0 .. 16*(c0+C)-1] += sum_t p[r][t] v_t, the R x C
+ * accumulator tile held in registers across all n tokens. */
+INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int dt,
+                    int r0, int c0, int R, int C) {
+  const int d = a->d, n = a->n;
+  const size_t es = elem_size(dt);
+  float *accp = a->acc + (int64_t)r0 * d + 16 * c0;
+  const float *p = s + (int64_t)r0 * SROW;
+  __m512 acc[16];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (int c = 0; c < C; ++c) acc[r * C + c] = _mm512_load_ps(accp + (int64_t)r * d + 16 * c);
+  const char *vt = v + (size_t)(16 * c0) * es;
+  for (int t = 0; t < n; ++t, vt += sb) {
+    __m512 pr[8];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
+#pragma GCC unroll 16
+    for (int c = 0; c < C; ++c) {
+      __m512 vv = load16(vt + (size_t)(16 * c) * es, dt);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[r * C + c] = _mm512_fmadd_ps(pr[r], vv, acc[r * C + c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (int c = 0; c < C; ++c) _mm512_store_ps(accp + (int64_t)r * d + 16 * c, acc[r * C + c]);
+}
+
+/* pv_tile for DT_BF16_EO: C chunks of 32 columns from column 32*c0, each
+ * held as even / odd accumulators; acc is permuted on load and store only. */
+INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int r0,
+                       int c0, int R, int C) {
+  const int d = a->d, n = a->n;
+  float *accp = a->acc + (int64_t)r0 * d + 32 * c0;
+  const float *p = s + (int64_t)r0 * SROW;
+  const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  __m512 ae[8], ao[8];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) {
+      const float *x = accp + (int64_t)r * d + 32 * c;
+      const __m512 lo = _mm512_load_ps(x), hi = _mm512_load_ps(x + 16);
+      ae[r * C + c] = _mm512_permutex2var_ps(lo, ie, hi);
+      ao[r * C + c] = _mm512_permutex2var_ps(lo, io, hi);
+    }
+  const char *vt = v + 64 * (size_t)c0;
+  for (int t = 0; t < n; ++t, vt += sb) {
+    __m512 pr[8];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) {
+      __m512 ve, vo;
+      load32_eo(vt + 64 * (size_t)c, 0, &ve, &vo);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        ae[r * C + c] = _mm512_fmadd_ps(pr[r], ve, ae[r * C + c]);
+        ao[r * C + c] = _mm512_fmadd_ps(pr[r], vo, ao[r * C + c]);
+      }
+    }
+  }
+  const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i ih = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) {
+      float *x = accp + (int64_t)r * d + 32 * c;
+      _mm512_store_ps(x, _mm512_permutex2var_ps(ae[r * C + c], il, ao[r * C + c]));
+      _mm512_store_ps(x + 16, _mm512_permutex2var_ps(ae[r * C + c], ih, ao[r * C + c]));
+    }
+}
+
+/* All of d for rows r0..r0+R-1, in column tiles as wide as the registers allow. */
+INLINE void pv_rows(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int dt,
+                    int r0, int R) {
+  int c0 = 0, nc = a->d / 16;
+  if (dt == DT_BF16_EO) {
+    /* Whole 32-column chunks here; an odd 16 columns at the end go below. */
+    const int nc32 = a->d / 32;
+    for (int c = 0; c < nc32;) {
+      const int left = nc32 - c;
+      if (R == 1 && left >= 8) {
+        pv_tile_eo(a, s, v, sb, r0, c, R, 8), c += 8;
+      } else if (R <= 2 && left >= 4) {
+        pv_tile_eo(a, s, v, sb, r0, c, R, 4), c += 4;
+      } else if (R <= 4 && left >= 2) {
+        pv_tile_eo(a, s, v, sb, r0, c, R, 2), c += 2;
+      } else {
+        pv_tile_eo(a, s, v, sb, r0, c, R, 1), c += 1;
+      }
+    }
+    c0 = 2 * nc32;
+    dt = PAL_BF16;
+  }
+  while (c0 < nc) {
+    const int left = nc - c0;
+    if (R == 1 && left >= 16) {
+      pv_tile(a, s, v, sb, dt, r0, c0, R, 16), c0 += 16;
+    } else if (R <= 2 && left >= 8) {
+      pv_tile(a, s, v, sb, dt, r0, c0, R, 8), c0 += 8;
+    } else if (R <= 4 && left >= 4) {
+      pv_tile(a, s, v, sb, dt, r0, c0, R, 4), c0 += 4;
+    } else if (left >= 2) {
+      pv_tile(a, s, v, sb, dt, r0, c0, R, 2), c0 += 2;
+    } else {
+      pv_tile(a, s, v, sb, dt, r0, c0, R, 1), c0 += 1;
+    }
+  }
+}
+
+/* Scores of every row into s[r][t], K read as dtype dt at sb bytes per token. */
+INLINE void score_all(const pal__attend_args *a, const float *q, int64_t qstride, const char *k,
+                      const char *v, int64_t sb, int dt, float *s) {
+  const int g = a->g;
+  /* Row groups of 4 share each K vector; groups of 8 (T = 2 tokens per tile)
+   * measured slower, as q is then reloaded for every 2 tokens. One repeated
+   * row costs less than another pass over K. */
+  for (int r0 = 0; r0 < g;) {
+    const int left = g - r0;
+    const char *vpf = r0 == 0 ? v : NULL;
+    if (left >= 3) {
+      score_rows(a, q, qstride, k, sb, dt, s, r0, 4, vpf), r0 += 4;
+    } else if (left == 2) {
+      score_rows(a, q, qstride, k, sb, dt, s, r0, 2, vpf), r0 += 2;
+    } else {
+      score_rows(a, q, qstride, k, sb, dt, s, r0, 1, vpf), r0 += 1;
+    }
+  }
+}
+
+/* Softmax of every row, then acc += P V in row groups. K and V are converted
+ * in registers at each use rather than once into scratch: the fp16/bf16 block
+ * stays in L1 where its fp32 copy would not, which measured faster for every
+ * group size. */
+INLINE void softmax_pv_all(const pal__attend_args *a, const char *v, int64_t sb, int dt, float *s) {
+  const int g = a->g;
+  for (int r = 0; r < g; ++r) softmax_row(a, s + (int64_t)r * SROW, r);
+  for (int r0 = 0; r0 < g;) {
+    const int left = g - r0;
+    if (left >= 8) {
+      pv_rows(a, s, v, sb, dt, r0, 8), r0 += 8;
+    } else if (left >= 4) {
+      pv_rows(a, s, v, sb, dt, r0, 4), r0 += 4;
+    } else if (left >= 2) {
+      pv_rows(a, s, v, sb, dt, r0, 2), r0 += 2;
+    } else {
+      pv_rows(a, s, v, sb, dt, r0, 1), r0 += 1;
+    }
+  }
+}
+
+INLINE void attend_body(const pal__attend_args *a, int dt) {
+  const char *k = (const char *)a->k, *v = (const char *)a->v;
+  const int64_t sb = a->token_stride * (int64_t)elem_size(dt);
+  score_all(a, a->q, a->d, k, v, sb, dt, a->scratch);
+  softmax_pv_all(a, v, sb, dt, a->scratch);
+}
+
+static void attend_f32_avx512(const pal__attend_args *a) { attend_body(a, PAL_F32); }
+static void attend_f16_avx512(const pal__attend_args *a) { attend_body(a, PAL_F16); }
+
+/* bf16 for at most BLOCK rows: the even/odd-permuted q (g rows of d rounded
+ * up to 32) fits where an fp32 K/V copy would (2 * BLOCK * d floats). */
+static void attend_bf16_eo(const pal__attend_args *a) {
+  const int g = a->g, d = a->d, d32 = (d + 31) & ~31;
+  float *s = a->scratch;
+  float *qp = s + (int64_t)g * SROW;
+  const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  for (int r = 0; r < g; ++r) {
+    const float *q = a->q + (int64_t)r * d;
+    float *o = qp + (int64_t)r * d32;
+    for (int i = 0; i < d; i += 32) {
+      const __m512 lo = _mm512_load_ps(q + i);
+      const __m512 hi = i + 16 < d ? _mm512_load_ps(q + i + 16) : _mm512_setzero_ps();
+      _mm512_store_ps(o + i, _mm512_permutex2var_ps(lo, ie, hi));
+      _mm512_store_ps(o + i + 16, _mm512_permutex2var_ps(lo, io, hi));
+    }
+  }
+  const char *k = (const char *)a->k, *v = (const char *)a->v;
+  const int64_t sb = a->token_stride * 2;
+  score_all(a, qp, d32, k, v, sb, DT_BF16_EO, s);
+  softmax_pv_all(a, v, sb, DT_BF16_EO, s);
+}
+
+static void attend_bf16_avx512(const pal__attend_args *a) {
+  const int rows = PAL__BLOCK_TOKENS;
+  if (a->g <= rows) {
+    attend_bf16_eo(a);
+    return;
+  }
+  /* Larger groups in pieces of 64 rows; each piece is an independent block
+   * step sharing the scratch. */
+  for (int r0 = 0; r0 < a->g; r0 += rows) {
+    pal__attend_args b = *a;
+    const int64_t off = (int64_t)r0 * a->d;
+    b.q += off, b.acc += off, b.m += r0, b.l += r0;
+    b.g = min_i(rows, a->g - r0);
+    attend_bf16_eo(&b);
+  }
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+/* Pure pointer stores, compiled for the baseline target: safe to run anywhere. */
+void pal__cpu_kernels_init_avx512(pal__cpu_kernels *t) {
+  pal__cpu_kernels_init_avx2(t);
+  t->isa = PAL_ISA_AVX512;
+  t->attend[PAL_F32] = attend_f32_avx512;
+  t->attend[PAL_F16] = attend_f16_avx512;
+  t->attend[PAL_BF16] = attend_bf16_avx512;
+}
+
