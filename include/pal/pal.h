@@ -48,11 +48,12 @@ typedef enum pal_isa {
   PAL_ISA_AUTO = 0,   /* best the CPU and OS support (or PAL_ISA from the environment) */
   PAL_ISA_SCALAR = 1, /* portable C, always built */
   PAL_ISA_AVX2 = 2,   /* AVX2 + FMA + F16C */
-  PAL_ISA_AVX512 = 3, /* AVX-512 F/BW/VL/DQ (+ BF16 conversions where present) */
+  PAL_ISA_AVX512 = 3, /* AVX-512 F/BW/VL/DQ */
+  PAL_ISA_AMX = 4,    /* AVX-512 + AMX-BF16 tiles for fp16/bf16 K/V (Linux grants tile state) */
   PAL_ISA_COUNT
 } pal_isa;
 
-/* "auto", "scalar", "avx2", "avx512"; NULL for an unknown value. Since 0.1. */
+/* "auto", "scalar", "avx2", "avx512", "amx"; NULL for an unknown value. Since 0.1. */
 PAL_API const char *pal_isa_name(pal_isa isa);
 /* Non-zero when this CPU and OS can run `isa` (PAL_ISA_AUTO and SCALAR: always). Since 0.1. */
 PAL_API int pal_isa_supported(pal_isa isa);

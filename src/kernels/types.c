@@ -28,6 +28,7 @@ const char *pal_isa_name(pal_isa isa) {
     case PAL_ISA_SCALAR: return "scalar";
     case PAL_ISA_AVX2: return "avx2";
     case PAL_ISA_AVX512: return "avx512";
+    case PAL_ISA_AMX: return "amx";
     default: return NULL;
   }
 }

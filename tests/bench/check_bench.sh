@@ -86,7 +86,12 @@ grep -q '_pvalue' "$tmp/compare.txt" || fail "compare.py ran no U test on our re
   -a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress --noise 0 --min-time 0.3 --max-time 0.3 \
   >"$tmp/int.log" 2>&1 &
 pid=$!
-sleep 1.5
+# interrupt once the first instance is in the file (polling, not a fixed sleep,
+# so a loaded machine cannot make the test flaky), while 11 are still to run
+for _ in $(seq 600); do
+  grep -qs '"aggregate"' "$tmp"/int/*.json && break
+  sleep 0.1
+done
 kill -INT $pid
 set +e
 wait $pid; rc=$?
