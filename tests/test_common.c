@@ -279,3 +279,29 @@ pal_context *make_ctx(pal_isa isa, int num_threads) {
     FAILF("pal_context_isa() = %d, forced %d", (int)pal_context_isa(ctx), (int)isa);
   return ctx;
 }
+
+int contexts_create(pal_context *ctx[PAL_ISA_COUNT], const char *what) {
+  for (int isa = 0; isa < PAL_ISA_COUNT; isa++) ctx[isa] = NULL;
+  for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++) {
+    if (!pal_isa_supported((pal_isa)isa)) {
+      printf("[  SKIP    ] ISA %s: not supported by this CPU/OS; its %s cases are skipped\n",
+             pal_isa_name((pal_isa)isa), what);
+      continue;
+    }
+    pal_context_options o = {(pal_isa)isa, 2};
+    pal_error err;
+    if (pal_context_create(&o, &ctx[isa], &err) != PAL_OK) {
+      fprintf(stderr, "cannot create a context for supported ISA %s: %s\n",
+              pal_isa_name((pal_isa)isa), err.message);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void contexts_destroy(pal_context *ctx[PAL_ISA_COUNT]) {
+  for (int isa = 0; isa < PAL_ISA_COUNT; isa++) {
+    pal_context_destroy(ctx[isa]);
+    ctx[isa] = NULL;
+  }
+}

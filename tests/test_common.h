@@ -178,4 +178,10 @@ void paged_kv_free(paged_kv *pk);
 /* Creates a context with a forced ISA and thread count (asserts success). */
 pal_context *make_ctx(pal_isa isa, int num_threads);
 
+/* One 2-thread context per ISA level this machine supports (NULL for the
+ * others, announced as skipped with `what`); 0, or -1 when a supported level
+ * fails to give a context. Destroy with contexts_destroy. */
+int contexts_create(pal_context *ctx[PAL_ISA_COUNT], const char *what);
+void contexts_destroy(pal_context *ctx[PAL_ISA_COUNT]);
+
 #endif /* PAL_TESTS_COMMON_H */

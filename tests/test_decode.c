@@ -48,26 +48,12 @@ static double now_s(void) {
 
 static int group_setup(void **state) {
   (void)state;
-  for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++) {
-    if (!pal_isa_supported((pal_isa)isa)) {
-      printf("[  SKIP    ] ISA %s: not supported by this CPU/OS; its decode cases are skipped\n",
-             pal_isa_name((pal_isa)isa));
-      continue;
-    }
-    pal_context_options o = {(pal_isa)isa, 2};
-    pal_error err;
-    if (pal_context_create(&o, &g_ctx[isa], &err) != PAL_OK) {
-      fprintf(stderr, "cannot create a context for supported ISA %s: %s\n",
-              pal_isa_name((pal_isa)isa), err.message);
-      return -1;
-    }
-  }
-  return 0;
+  return contexts_create(g_ctx, "decode");
 }
 
 static int group_teardown(void **state) {
   (void)state;
-  for (int isa = 0; isa < PAL_ISA_COUNT; isa++) pal_context_destroy(g_ctx[isa]);
+  contexts_destroy(g_ctx);
   return 0;
 }
 

@@ -15,21 +15,12 @@ static long g_fills, g_elems;
 
 static int group_setup(void **state) {
   (void)state;
-  for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++) {
-    if (!pal_isa_supported((pal_isa)isa)) {
-      printf("[  SKIP    ] ISA %s: not supported by this CPU/OS; its fill cases are skipped\n",
-             pal_isa_name((pal_isa)isa));
-      continue;
-    }
-    pal_context_options o = {(pal_isa)isa, 2};
-    if (pal_context_create(&o, &g_ctx[isa], NULL) != PAL_OK) return -1;
-  }
-  return 0;
+  return contexts_create(g_ctx, "fill");
 }
 
 static int group_teardown(void **state) {
   (void)state;
-  for (int isa = 0; isa < PAL_ISA_COUNT; isa++) pal_context_destroy(g_ctx[isa]);
+  contexts_destroy(g_ctx);
   return 0;
 }
 

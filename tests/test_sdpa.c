@@ -13,21 +13,12 @@ static const pal_dtype k_dtypes[] = {PAL_F32, PAL_F16, PAL_BF16};
 
 static int group_setup(void **state) {
   (void)state;
-  for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++) {
-    if (!pal_isa_supported((pal_isa)isa)) {
-      printf("[  SKIP    ] ISA %s: not supported by this CPU/OS; its sdpa cases are skipped\n",
-             pal_isa_name((pal_isa)isa));
-      continue;
-    }
-    pal_context_options o = {(pal_isa)isa, 2};
-    if (pal_context_create(&o, &g_ctx[isa], NULL) != PAL_OK) return -1;
-  }
-  return 0;
+  return contexts_create(g_ctx, "sdpa");
 }
 
 static int group_teardown(void **state) {
   (void)state;
-  for (int isa = 0; isa < PAL_ISA_COUNT; isa++) pal_context_destroy(g_ctx[isa]);
+  contexts_destroy(g_ctx);
   return 0;
 }
 

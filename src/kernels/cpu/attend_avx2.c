@@ -25,6 +25,13 @@
  * (of 8..64) streaming fp16 pages from DRAM on Sapphire Rapids. */
 #define PF_K_AHEAD 8
 
+/* Cache level for the next block's rows (k_next / v_next), which are
+ * prefetched a row at a time across this block's P.V work rather than in one
+ * burst. */
+#ifndef PF_NEXT_HINT
+#define PF_NEXT_HINT _MM_HINT_T0
+#endif
+
 /* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
 #define SROW PAL__BLOCK_TOKENS
 
@@ -129,17 +136,32 @@ INLINE void store_lanes(float *dst, __m256 sv, int r, int R) {
   }
 }
 
-/* Prefetches tokens [t_begin, t_end), `bytes` of each; contiguous rows are
- * one span, so the common layout costs one prefetch per line. */
-INLINE void prefetch_rows(const char *base, int64_t sb, int t_begin, int t_end, int64_t bytes) {
-  if (t_begin >= t_end) return;
-  const char *p = base + t_begin * sb;
-  if (sb == bytes) {
-    const char *e = p + (t_end - t_begin) * sb;
-    for (; p < e; p += 64) _mm_prefetch(p, _MM_HINT_T0);
-  } else {
-    for (int t = t_begin; t < t_end; ++t, p += sb)
-      for (int64_t o = 0; o < bytes; o += 64) _mm_prefetch(p + o, _MM_HINT_T0);
+/* Prefetches every cache line of the `bytes` bytes at p into the cache level
+ * of hint (_MM_HINT_T0 or _MM_HINT_T1, a constant after inlining). */
+INLINE void prefetch_row(const char *p, int64_t bytes, int hint) {
+  const uintptr_t e = (uintptr_t)p + (uintptr_t)bytes;
+  for (uintptr_t x = (uintptr_t)p & ~(uintptr_t)63; x < e; x += 64) {
+    if (hint == _MM_HINT_T0)
+      _mm_prefetch((const char *)x, _MM_HINT_T0);
+    else
+      _mm_prefetch((const char *)x, _MM_HINT_T1);
+  }
+}
+
+/* Prefetches rows[t_begin .. t_end-1], `bytes` of each. */
+INLINE void prefetch_rows(const char *const *rows, int t_begin, int t_end, int64_t bytes,
+                          int hint) {
+  for (int t = t_begin; t < t_end; ++t) prefetch_row(rows[t], bytes, hint);
+}
+
+/* The next block's share for token t of this block's first P.V tile: its K
+ * and V rows t, and with the last token every row left when next_n > n. */
+INLINE void prefetch_next(const pal__attend_args *a, int t, int64_t row_bytes) {
+  const int nn = a->next_n;
+  const int t1 = t + 1 == a->n ? nn : min_i(t + 1, nn);
+  for (int u = t; u < t1; ++u) {
+    prefetch_row(a->k_next[u], row_bytes, PF_NEXT_HINT);
+    prefetch_row(a->v_next[u], row_bytes, PF_NEXT_HINT);
   }
 }
 
@@ -147,25 +169,26 @@ INLINE void prefetch_rows(const char *base, int64_t sb, int t_begin, int t_end, 
  * are not stored) against all n tokens, T = 8/R tokens per tile so that every
  * tile fills exactly one reduce8. Tokens past n repeat token n-1: only tokens
  * 0..n-1 are ever read. q rows start at q, d floats apart (for DT_BF16_EO
- * [even 8 | odd 8] per 16 elements). With vpf (the first group of rows) it
+ * [even 8 | odd 8] per 16 elements). With pf (the first group of rows) it
  * also prefetches K a little ahead and V, which is read only after all
  * scores, so the pool's latency hides behind the Q.K arithmetic. */
-INLINE void score_rows(const pal__attend_args *a, const float *q, const char *k, int64_t sb, int dt,
-                       float *s, int r0, int R, const char *vpf) {
+INLINE void score_rows(const pal__attend_args *a, const float *q, int dt, float *s, int r0, int R,
+                       int pf) {
   const int T = 8 / R, g = a->g, d = a->d, n = a->n;
   const size_t es = elem_size(dt);
+  const char *const *kr = a->k_rows;
   const float *qr[4];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) qr[r] = q + (int64_t)min_i(r0 + r, g - 1) * d;
   const int64_t row_bytes = (int64_t)d * (int64_t)es;
-  if (vpf) prefetch_rows(k, sb, 0, min_i(PF_K_AHEAD, n), row_bytes);
+  if (pf) prefetch_rows(kr, 0, min_i(PF_K_AHEAD, n), row_bytes, _MM_HINT_T0);
   for (int t0 = 0; t0 < n; t0 += T) {
     const char *kt[8];
 #pragma GCC unroll 8
-    for (int j = 0; j < T; ++j) kt[j] = k + min_i(t0 + j, n - 1) * sb;
-    if (vpf) {
-      prefetch_rows(k, sb, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes);
-      prefetch_rows(vpf, sb, t0, min_i(t0 + T, n), row_bytes);
+    for (int j = 0; j < T; ++j) kt[j] = kr[min_i(t0 + j, n - 1)];
+    if (pf) {
+      prefetch_rows(kr, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes, _MM_HINT_T0);
+      prefetch_rows(a->v_rows, t0, min_i(t0 + T, n), row_bytes, _MM_HINT_T0);
     }
     __m256 acc[8];
 #pragma GCC unroll 8
@@ -239,11 +262,13 @@ INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
 }
 
 /* acc[r0..r0+R-1][8*c0 .. 8*(c0+C)-1] += sum_t p[r][t] v_t, the R x C
- * accumulator tile held in registers across all n tokens. */
-INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int dt,
-                    int r0, int c0, int R, int C) {
+ * accumulator tile held in registers across all n tokens. With pf it also
+ * prefetches the next block's rows, one token's share per token. */
+INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, int c0, int R, int C,
+                    int pf) {
   const int d = a->d, n = a->n;
   const size_t es = elem_size(dt);
+  const int64_t row_bytes = (int64_t)d * (int64_t)es;
   float *accp = a->acc + (int64_t)r0 * d + 8 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   __m256 acc[8];
@@ -251,8 +276,10 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, in
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) acc[r * C + c] = _mm256_load_ps(accp + (int64_t)r * d + 8 * c);
-  const char *vt = v + (size_t)(8 * c0) * es;
-  for (int t = 0; t < n; ++t, vt += sb) {
+  const size_t off = (size_t)(8 * c0) * es;
+  for (int t = 0; t < n; ++t) {
+    const char *vt = a->v_rows[t] + off;
+    if (pf) prefetch_next(a, t, row_bytes);
     __m256 pr[4];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) pr[r] = _mm256_broadcast_ss(p + r * SROW + t);
@@ -271,9 +298,10 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, in
 
 /* pv_tile for DT_BF16_EO: C chunks of 16 columns from column 16*c0, each
  * held as even / odd accumulators; acc is permuted on load and store only. */
-INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int r0,
-                       int c0, int R, int C) {
+INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0, int R, int C,
+                       int pf) {
   const int d = a->d, n = a->n;
+  const int64_t row_bytes = 2 * (int64_t)d;
   float *accp = a->acc + (int64_t)r0 * d + 16 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   __m256 ae[4], ao[4];
@@ -289,8 +317,10 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v,
       ao[r * C + c] = _mm256_castpd_ps(_mm256_permute4x64_pd(
           _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
     }
-  const char *vt = v + 32 * (size_t)c0;
-  for (int t = 0; t < n; ++t, vt += sb) {
+  const size_t off = 32 * (size_t)c0;
+  for (int t = 0; t < n; ++t) {
+    const char *vt = a->v_rows[t] + off;
+    if (pf) prefetch_next(a, t, row_bytes);
     __m256 pr[4];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) pr[r] = _mm256_broadcast_ss(p + r * SROW + t);
@@ -318,19 +348,20 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v,
 }
 
 /* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
- * allow (d is a multiple of 16, so the 8-column count is even). */
-INLINE void pv_rows(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int dt,
-                    int r0, int R) {
+ * allow (d is a multiple of 16, so the 8-column count is even); the first
+ * tile of the first rows (pf) prefetches the next block. */
+INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
+  const int pf0 = r0 == 0 && a->next_n > 0;
   if (dt == DT_BF16_EO) {
     const int nc = a->d / 16;
     for (int c0 = 0; c0 < nc;) {
       const int left = nc - c0;
       if (R == 1 && left >= 4) {
-        pv_tile_eo(a, s, v, sb, r0, c0, R, 4), c0 += 4;
+        pv_tile_eo(a, s, r0, c0, R, 4, pf0 && c0 == 0), c0 += 4;
       } else if (R <= 2 && left >= 2) {
-        pv_tile_eo(a, s, v, sb, r0, c0, R, 2), c0 += 2;
+        pv_tile_eo(a, s, r0, c0, R, 2, pf0 && c0 == 0), c0 += 2;
       } else {
-        pv_tile_eo(a, s, v, sb, r0, c0, R, 1), c0 += 1;
+        pv_tile_eo(a, s, r0, c0, R, 1, pf0 && c0 == 0), c0 += 1;
       }
     }
     return;
@@ -339,11 +370,11 @@ INLINE void pv_rows(const pal__attend_args *a, const float *s, const char *v, in
   for (int c0 = 0; c0 < nc;) {
     const int left = nc - c0;
     if (R == 1 && left >= 8) {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 8), c0 += 8;
+      pv_tile(a, s, dt, r0, c0, R, 8, pf0 && c0 == 0), c0 += 8;
     } else if (R <= 2 && left >= 4) {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 4), c0 += 4;
+      pv_tile(a, s, dt, r0, c0, R, 4, pf0 && c0 == 0), c0 += 4;
     } else {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 2), c0 += 2;
+      pv_tile(a, s, dt, r0, c0, R, 2, pf0 && c0 == 0), c0 += 2;
     }
   }
 }
@@ -354,30 +385,28 @@ INLINE void pv_rows(const pal__attend_args *a, const float *s, const char *v, in
  * faster for every group size. */
 INLINE void attend_body(const pal__attend_args *a, const float *q, int dt) {
   const int g = a->g;
-  const char *k = (const char *)a->k, *v = (const char *)a->v;
-  const int64_t sb = a->token_stride * (int64_t)elem_size(dt);
   float *s = a->scratch;
   /* One repeated row in a group of 4 costs less than another pass over K. */
   for (int r0 = 0; r0 < g;) {
     const int left = g - r0;
-    const char *vpf = r0 == 0 ? v : NULL;
+    const int pf = r0 == 0;
     if (left >= 3) {
-      score_rows(a, q, k, sb, dt, s, r0, 4, vpf), r0 += 4;
+      score_rows(a, q, dt, s, r0, 4, pf), r0 += 4;
     } else if (left == 2) {
-      score_rows(a, q, k, sb, dt, s, r0, 2, vpf), r0 += 2;
+      score_rows(a, q, dt, s, r0, 2, pf), r0 += 2;
     } else {
-      score_rows(a, q, k, sb, dt, s, r0, 1, vpf), r0 += 1;
+      score_rows(a, q, dt, s, r0, 1, pf), r0 += 1;
     }
   }
   for (int r = 0; r < g; ++r) softmax_row(a, s + (int64_t)r * SROW, r);
   for (int r0 = 0; r0 < g;) {
     const int left = g - r0;
     if (left >= 4) {
-      pv_rows(a, s, v, sb, dt, r0, 4), r0 += 4;
+      pv_rows(a, s, dt, r0, 4), r0 += 4;
     } else if (left >= 2) {
-      pv_rows(a, s, v, sb, dt, r0, 2), r0 += 2;
+      pv_rows(a, s, dt, r0, 2), r0 += 2;
     } else {
-      pv_rows(a, s, v, sb, dt, r0, 1), r0 += 1;
+      pv_rows(a, s, dt, r0, 1), r0 += 1;
     }
   }
 }
@@ -417,6 +446,7 @@ static void attend_bf16_avx2(const pal__attend_args *a) {
     const int64_t off = (int64_t)r0 * a->d;
     b.q += off, b.acc += off, b.m += r0, b.l += r0;
     b.g = min_i(rows, a->g - r0);
+    if (r0 + rows < a->g) b.next_n = 0; /* the last piece prefetches the next block */
     attend_bf16_eo(&b);
   }
 }

@@ -25,6 +25,16 @@
  * (of 8..64) streaming fp16 pages from DRAM on Sapphire Rapids. */
 #define PF_K_AHEAD 8
 
+/* Cache level for the next block's rows (k_next / v_next), which are
+ * prefetched a row at a time across this block's P.V work rather than in one
+ * burst. */
+#ifndef PF_NEXT_HINT
+#define PF_NEXT_HINT _MM_HINT_T0
+#endif
+#ifndef PF_NEXT_MODE
+#define PF_NEXT_MODE 1
+#endif
+
 /* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
 #define SROW PAL__BLOCK_TOKENS
 
@@ -119,18 +129,22 @@ INLINE void store_lanes(float *dst, __m512 sv, int r, int R) {
   }
 }
 
-/* Prefetches tokens [t_begin, t_end), `bytes` of each; contiguous rows are
- * one span, so the common layout costs one prefetch per line. */
-INLINE void prefetch_rows(const char *base, int64_t sb, int t_begin, int t_end, int64_t bytes) {
-  if (t_begin >= t_end) return;
-  const char *p = base + t_begin * sb;
-  if (sb == bytes) {
-    const char *e = p + (t_end - t_begin) * sb;
-    for (; p < e; p += 64) _mm_prefetch(p, _MM_HINT_T0);
-  } else {
-    for (int t = t_begin; t < t_end; ++t, p += sb)
-      for (int64_t o = 0; o < bytes; o += 64) _mm_prefetch(p + o, _MM_HINT_T0);
+/* Prefetches every cache line of the `bytes` bytes at p into the cache level
+ * of hint (_MM_HINT_T0 or _MM_HINT_T1, a constant after inlining). */
+INLINE void prefetch_row(const char *p, int64_t bytes, int hint) {
+  const uintptr_t e = (uintptr_t)p + (uintptr_t)bytes;
+  for (uintptr_t x = (uintptr_t)p & ~(uintptr_t)63; x < e; x += 64) {
+    if (hint == _MM_HINT_T0)
+      _mm_prefetch((const char *)x, _MM_HINT_T0);
+    else
+      _mm_prefetch((const char *)x, _MM_HINT_T1);
   }
+}
+
+/* Prefetches rows[t_begin .. t_end-1], `bytes` of each. */
+INLINE void prefetch_rows(const char *const *rows, int t_begin, int t_end, int64_t bytes,
+                          int hint) {
+  for (int t = t_begin; t < t_end; ++t) prefetch_row(rows[t], bytes, hint);
 }
 
 /* acc[r*T + j] += q_r . k_j over elements i .. i+15 (i .. i+31 for DT_BF16_EO,
@@ -166,24 +180,30 @@ INLINE void score_step(__m512 acc[16], const float *const qr[4], const char *con
  * are not stored) against all n tokens, T = 16/R tokens per tile so that every
  * tile fills exactly one reduce16. Tokens past n repeat token n-1: only
  * tokens 0..n-1 are ever read. q rows start at q, qstride floats apart. With
- * vpf (the first group of rows) it also prefetches K a little ahead and V,
+ * pf (the first group of rows) it also prefetches K a little ahead and V,
  * which is read only after all scores, so the pool's latency hides behind the
  * Q.K arithmetic. */
-INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstride, const char *k,
-                       int64_t sb, int dt, float *s, int r0, int R, const char *vpf) {
+INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstride, int dt, float *s,
+                       int r0, int R, int pf) {
   const int T = 16 / R, g = a->g, d = a->d, n = a->n;
+  const char *const *kr = a->k_rows;
   const float *qr[4];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) qr[r] = q + (int64_t)min_i(r0 + r, g - 1) * qstride;
   const int64_t row_bytes = (int64_t)d * (int64_t)elem_size(dt);
-  if (vpf) prefetch_rows(k, sb, 0, min_i(PF_K_AHEAD, n), row_bytes);
+  if (pf) prefetch_rows(kr, 0, min_i(PF_K_AHEAD, n), row_bytes, _MM_HINT_T0);
   for (int t0 = 0; t0 < n; t0 += T) {
     const char *kt[16];
 #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) kt[j] = k + min_i(t0 + j, n - 1) * sb;
-    if (vpf) {
-      prefetch_rows(k, sb, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes);
-      prefetch_rows(vpf, sb, t0, min_i(t0 + T, n), row_bytes);
+    for (int j = 0; j < T; ++j) kt[j] = kr[min_i(t0 + j, n - 1)];
+    if (pf) {
+      prefetch_rows(kr, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes, _MM_HINT_T0);
+      prefetch_rows(a->v_rows, t0, min_i(t0 + T, n), row_bytes, _MM_HINT_T0);
+#if PF_NEXT_MODE == 2
+      /* next block's K, tile by tile; the last tile takes any rows left */
+      prefetch_rows(a->k_next, min_i(t0, a->next_n), t0 + T >= n ? a->next_n : min_i(t0 + T, a->next_n),
+                    row_bytes, PF_NEXT_HINT);
+#endif
     }
     __m512 acc[16];
 #pragma GCC unroll 16
@@ -235,12 +255,28 @@ INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
   }
 }
 
+/* The next block's share for token t of this block's first P.V tile: row t of
+ * the next block (both rows with PF_NEXT_MODE 1, V only with 2), and with the
+ * last token every row left when next_n > n. */
+INLINE void prefetch_next(const pal__attend_args *a, int t, int64_t row_bytes) {
+  const int nn = a->next_n;
+  const int t1 = t + 1 == a->n ? nn : min_i(t + 1, nn);
+  for (int u = t; u < t1; ++u) {
+#if PF_NEXT_MODE == 1
+    prefetch_row(a->k_next[u], row_bytes, PF_NEXT_HINT);
+#endif
+    prefetch_row(a->v_next[u], row_bytes, PF_NEXT_HINT);
+  }
+}
+
 /* acc[r0..r0+R-1][16*c0 .. 16*(c0+C)-1] += sum_t p[r][t] v_t, the R x C
- * accumulator tile held in registers across all n tokens. */
-INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int dt,
-                    int r0, int c0, int R, int C) {
+ * accumulator tile held in registers across all n tokens. With pf it also
+ * prefetches the next block's rows, one token's share per token. */
+INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, int c0, int R, int C,
+                    int pf) {
   const int d = a->d, n = a->n;
   const size_t es = elem_size(dt);
+  const int64_t row_bytes = (int64_t)d * (int64_t)es;
   float *accp = a->acc + (int64_t)r0 * d + 16 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   __m512 acc[16];
@@ -248,8 +284,10 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, in
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 16
     for (int c = 0; c < C; ++c) acc[r * C + c] = _mm512_load_ps(accp + (int64_t)r * d + 16 * c);
-  const char *vt = v + (size_t)(16 * c0) * es;
-  for (int t = 0; t < n; ++t, vt += sb) {
+  const size_t off = (size_t)(16 * c0) * es;
+  for (int t = 0; t < n; ++t) {
+    const char *vt = a->v_rows[t] + off;
+    if (pf) prefetch_next(a, t, row_bytes);
     __m512 pr[8];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
@@ -268,9 +306,10 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, const char *v, in
 
 /* pv_tile for DT_BF16_EO: C chunks of 32 columns from column 32*c0, each
  * held as even / odd accumulators; acc is permuted on load and store only. */
-INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int r0,
-                       int c0, int R, int C) {
+INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0, int R, int C,
+                       int pf) {
   const int d = a->d, n = a->n;
+  const int64_t row_bytes = 2 * (int64_t)d;
   float *accp = a->acc + (int64_t)r0 * d + 32 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -285,8 +324,10 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v,
       ae[r * C + c] = _mm512_permutex2var_ps(lo, ie, hi);
       ao[r * C + c] = _mm512_permutex2var_ps(lo, io, hi);
     }
-  const char *vt = v + 64 * (size_t)c0;
-  for (int t = 0; t < n; ++t, vt += sb) {
+  const size_t off = 64 * (size_t)c0;
+  for (int t = 0; t < n; ++t) {
+    const char *vt = a->v_rows[t] + off;
+    if (pf) prefetch_next(a, t, row_bytes);
     __m512 pr[8];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
@@ -313,23 +354,24 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, const char *v,
     }
 }
 
-/* All of d for rows r0..r0+R-1, in column tiles as wide as the registers allow. */
-INLINE void pv_rows(const pal__attend_args *a, const float *s, const char *v, int64_t sb, int dt,
-                    int r0, int R) {
+/* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
+ * allow; the first tile of the first rows (pf) prefetches the next block. */
+INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
   int c0 = 0, nc = a->d / 16;
+  const int pf0 = r0 == 0 && a->next_n > 0;
   if (dt == DT_BF16_EO) {
     /* Whole 32-column chunks here; an odd 16 columns at the end go below. */
     const int nc32 = a->d / 32;
     for (int c = 0; c < nc32;) {
       const int left = nc32 - c;
       if (R == 1 && left >= 8) {
-        pv_tile_eo(a, s, v, sb, r0, c, R, 8), c += 8;
+        pv_tile_eo(a, s, r0, c, R, 8, pf0 && c == 0), c += 8;
       } else if (R <= 2 && left >= 4) {
-        pv_tile_eo(a, s, v, sb, r0, c, R, 4), c += 4;
+        pv_tile_eo(a, s, r0, c, R, 4, pf0 && c == 0), c += 4;
       } else if (R <= 4 && left >= 2) {
-        pv_tile_eo(a, s, v, sb, r0, c, R, 2), c += 2;
+        pv_tile_eo(a, s, r0, c, R, 2, pf0 && c == 0), c += 2;
       } else {
-        pv_tile_eo(a, s, v, sb, r0, c, R, 1), c += 1;
+        pv_tile_eo(a, s, r0, c, R, 1, pf0 && c == 0), c += 1;
       }
     }
     c0 = 2 * nc32;
@@ -338,35 +380,34 @@ INLINE void pv_rows(const pal__attend_args *a, const float *s, const char *v, in
   while (c0 < nc) {
     const int left = nc - c0;
     if (R == 1 && left >= 16) {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 16), c0 += 16;
+      pv_tile(a, s, dt, r0, c0, R, 16, pf0 && c0 == 0), c0 += 16;
     } else if (R <= 2 && left >= 8) {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 8), c0 += 8;
+      pv_tile(a, s, dt, r0, c0, R, 8, pf0 && c0 == 0), c0 += 8;
     } else if (R <= 4 && left >= 4) {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 4), c0 += 4;
+      pv_tile(a, s, dt, r0, c0, R, 4, pf0 && c0 == 0), c0 += 4;
     } else if (left >= 2) {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 2), c0 += 2;
+      pv_tile(a, s, dt, r0, c0, R, 2, pf0 && c0 == 0), c0 += 2;
     } else {
-      pv_tile(a, s, v, sb, dt, r0, c0, R, 1), c0 += 1;
+      pv_tile(a, s, dt, r0, c0, R, 1, pf0 && c0 == 0), c0 += 1;
     }
   }
 }
 
-/* Scores of every row into s[r][t], K read as dtype dt at sb bytes per token. */
-INLINE void score_all(const pal__attend_args *a, const float *q, int64_t qstride, const char *k,
-                      const char *v, int64_t sb, int dt, float *s) {
+/* Scores of every row into s[r][t], K read as dtype dt. */
+INLINE void score_all(const pal__attend_args *a, const float *q, int64_t qstride, int dt, float *s) {
   const int g = a->g;
   /* Row groups of 4 share each K vector; groups of 8 (T = 2 tokens per tile)
    * measured slower, as q is then reloaded for every 2 tokens. One repeated
    * row costs less than another pass over K. */
   for (int r0 = 0; r0 < g;) {
     const int left = g - r0;
-    const char *vpf = r0 == 0 ? v : NULL;
+    const int pf = r0 == 0;
     if (left >= 3) {
-      score_rows(a, q, qstride, k, sb, dt, s, r0, 4, vpf), r0 += 4;
+      score_rows(a, q, qstride, dt, s, r0, 4, pf), r0 += 4;
     } else if (left == 2) {
-      score_rows(a, q, qstride, k, sb, dt, s, r0, 2, vpf), r0 += 2;
+      score_rows(a, q, qstride, dt, s, r0, 2, pf), r0 += 2;
     } else {
-      score_rows(a, q, qstride, k, sb, dt, s, r0, 1, vpf), r0 += 1;
+      score_rows(a, q, qstride, dt, s, r0, 1, pf), r0 += 1;
     }
   }
 }
@@ -375,32 +416,30 @@ INLINE void score_all(const pal__attend_args *a, const float *q, int64_t qstride
  * in registers at each use rather than once into scratch: the fp16/bf16 block
  * stays in L1 where its fp32 copy would not, which measured faster for every
  * group size. */
-INLINE void softmax_pv_all(const pal__attend_args *a, const char *v, int64_t sb, int dt, float *s) {
+INLINE void softmax_pv_all(const pal__attend_args *a, int dt, float *s) {
   const int g = a->g;
   for (int r = 0; r < g; ++r) softmax_row(a, s + (int64_t)r * SROW, r);
   for (int r0 = 0; r0 < g;) {
     const int left = g - r0;
     if (left >= 8) {
-      pv_rows(a, s, v, sb, dt, r0, 8), r0 += 8;
+      pv_rows(a, s, dt, r0, 8), r0 += 8;
     } else if (left >= 4) {
-      pv_rows(a, s, v, sb, dt, r0, 4), r0 += 4;
+      pv_rows(a, s, dt, r0, 4), r0 += 4;
     } else if (left >= 2) {
-      pv_rows(a, s, v, sb, dt, r0, 2), r0 += 2;
+      pv_rows(a, s, dt, r0, 2), r0 += 2;
     } else {
-      pv_rows(a, s, v, sb, dt, r0, 1), r0 += 1;
+      pv_rows(a, s, dt, r0, 1), r0 += 1;
     }
   }
 }
 
 INLINE void attend_body(const pal__attend_args *a, int dt) {
-  const char *k = (const char *)a->k, *v = (const char *)a->v;
-  const int64_t sb = a->token_stride * (int64_t)elem_size(dt);
-  score_all(a, a->q, a->d, k, v, sb, dt, a->scratch);
-  softmax_pv_all(a, v, sb, dt, a->scratch);
+  score_all(a, a->q, a->d, dt, a->scratch);
+  softmax_pv_all(a, dt, a->scratch);
 }
 
-static void attend_f32_avx512(const pal__attend_args *a) { attend_body(a, PAL_F32); }
-static void attend_f16_avx512(const pal__attend_args *a) { attend_body(a, PAL_F16); }
+void pal__attend_f32_avx512(const pal__attend_args *a) { attend_body(a, PAL_F32); }
+void pal__attend_f16_avx512(const pal__attend_args *a) { attend_body(a, PAL_F16); }
 
 /* bf16 for at most BLOCK rows: the even/odd-permuted q (g rows of d rounded
  * up to 32) fits where an fp32 K/V copy would (2 * BLOCK * d floats). */
@@ -420,13 +459,11 @@ static void attend_bf16_eo(const pal__attend_args *a) {
       _mm512_store_ps(o + i + 16, _mm512_permutex2var_ps(lo, io, hi));
     }
   }
-  const char *k = (const char *)a->k, *v = (const char *)a->v;
-  const int64_t sb = a->token_stride * 2;
-  score_all(a, qp, d32, k, v, sb, DT_BF16_EO, s);
-  softmax_pv_all(a, v, sb, DT_BF16_EO, s);
+  score_all(a, qp, d32, DT_BF16_EO, s);
+  softmax_pv_all(a, DT_BF16_EO, s);
 }
 
-static void attend_bf16_avx512(const pal__attend_args *a) {
+void pal__attend_bf16_avx512(const pal__attend_args *a) {
   const int rows = PAL__BLOCK_TOKENS;
   if (a->g <= rows) {
     attend_bf16_eo(a);
@@ -439,6 +476,7 @@ static void attend_bf16_avx512(const pal__attend_args *a) {
     const int64_t off = (int64_t)r0 * a->d;
     b.q += off, b.acc += off, b.m += r0, b.l += r0;
     b.g = min_i(rows, a->g - r0);
+    if (r0 + rows < a->g) b.next_n = 0; /* the last piece prefetches the next block */
     attend_bf16_eo(&b);
   }
 }
@@ -453,8 +491,8 @@ static void attend_bf16_avx512(const pal__attend_args *a) {
 void pal__cpu_kernels_init_avx512(pal__cpu_kernels *t) {
   pal__cpu_kernels_init_avx2(t);
   t->isa = PAL_ISA_AVX512;
-  t->attend[PAL_F32] = attend_f32_avx512;
-  t->attend[PAL_F16] = attend_f16_avx512;
-  t->attend[PAL_BF16] = attend_bf16_avx512;
+  t->attend[PAL_F32] = pal__attend_f32_avx512;
+  t->attend[PAL_F16] = pal__attend_f16_avx512;
+  t->attend[PAL_BF16] = pal__attend_bf16_avx512;
 }
 

@@ -12,12 +12,9 @@
 /* Load the block's K and V rows into fp32 scratch so the two passes below
  * read each element from cache once per row of q. */
 static void load_block_f32(const pal__attend_args *a, pal_dtype dtype, float *kf, float *vf) {
-  size_t es = pal_dtype_size(dtype);
-  const char *k = (const char *)a->k;
-  const char *v = (const char *)a->v;
   for (int32_t t = 0; t < a->n; ++t) {
-    pal__row_to_f32(dtype, k + (size_t)(t * a->token_stride) * es, kf + (int64_t)t * a->d, a->d);
-    pal__row_to_f32(dtype, v + (size_t)(t * a->token_stride) * es, vf + (int64_t)t * a->d, a->d);
+    pal__row_to_f32(dtype, a->k_rows[t], kf + (int64_t)t * a->d, a->d);
+    pal__row_to_f32(dtype, a->v_rows[t], vf + (int64_t)t * a->d, a->d);
   }
 }
 

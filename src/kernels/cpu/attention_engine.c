@@ -7,11 +7,13 @@
  *     thread count, every chunk is computed by one thread from its own state,
  *     and chunks are merged in index order. Which thread runs a chunk does not
  *     change a bit of the result.
- *  2. Only tokens [0, len) of a task are passed to the micro-kernel, so slots
- *     past the end of the last page (possibly NaN) never enter the result.
+ *  2. Only rows of tokens [0, len) of a task are handed to the micro-kernel,
+ *     so slots past the end of the last page (possibly NaN) never enter the result.
  *  3. A task with len == 0 writes a zero row and lse = -inf: no 0/0.
- *  4. Chunk boundaries are multiples of the page size, so a page is never
- *     split between chunks and page-table reads stay sequential.
+ *  4. Chunk boundaries are multiples of the page size (and blocks start at
+ *     chunk starts), so with page sizes that are multiples of 16 every aligned
+ *     16-row group of a block lies in one page: kernels that load 16-row tiles
+ *     with one stride (AMX) find them uniformly strided.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -58,11 +60,14 @@ static int64_t plan_chunk_tokens(const pal__attn_problem *p, const pal__attn_tas
 /* Per-thread working set, each piece 64-byte aligned. */
 typedef struct thread_scratch {
   float *q, *m, *l, *acc, *attend;
+  const char **rows; /* 4 x PAL__BLOCK_TOKENS: K and V rows of this block and the next */
 } thread_scratch;
 
 static int64_t scratch_floats(const pal__attn_problem *p) {
   int64_t gd = (int64_t)p->g * p->d;
-  return 2 * align16(gd) + 2 * align16(p->g) + align16(pal__attend_scratch_floats(p->g, p->d));
+  int64_t row_ptrs = align16(4 * PAL__BLOCK_TOKENS * (int64_t)(sizeof(char *) / sizeof(float)));
+  return 2 * align16(gd) + 2 * align16(p->g) + align16(pal__attend_scratch_floats(p->g, p->d)) +
+         row_ptrs;
 }
 
 static thread_scratch scratch_at(const pal__attn_problem *p, float *base) {
@@ -73,6 +78,7 @@ static thread_scratch scratch_at(const pal__attn_problem *p, float *base) {
   s.m = s.acc + align16(gd);
   s.l = s.m + align16(p->g);
   s.attend = s.l + align16(p->g);
+  s.rows = (const char **)(void *)(s.attend + align16(pal__attend_scratch_floats(p->g, p->d)));
   return s;
 }
 
@@ -85,30 +91,52 @@ static void load_q(const pal__attn_problem *p, const pal__attn_task *t, float *q
   }
 }
 
-/* Online softmax over tokens [t0, t1) of one task, blocks cut at page ends. */
-static void attend_range(const pal__attn_problem *p, const pal__attn_task *t, int64_t t0,
-                         int64_t t1, const thread_scratch *s) {
-  size_t es = pal_dtype_size(p->kv_dtype);
-  pal__attend_fn attend = p->kernels->attend[p->kv_dtype];
-  pal__attend_args a = {s->q, p->g, p->d, NULL, NULL, p->token_stride, 0,
-                        s->m, s->l, s->acc, s->attend};
-  for (int64_t pos = t0; pos < t1;) {
-    int64_t offset, run;
+/* Row pointers of tokens [pos, min(pos + BLOCK, t1)) into kr / vr; returns
+ * the count. A block gathers rows across pages, so small pages still give
+ * full blocks; page-table entries are read one per page run. */
+static int32_t gather_rows(const pal__attn_problem *p, const pal__attn_task *t, int64_t pos,
+                           int64_t t1, const char **kr, const char **vr) {
+  const size_t es = pal_dtype_size(p->kv_dtype);
+  int32_t n = (int32_t)(t1 - pos < PAL__BLOCK_TOKENS ? t1 - pos : PAL__BLOCK_TOKENS);
+  for (int32_t i = 0; i < n;) {
+    int64_t tok = pos + i, base, run;
     if (p->page_size > 0) {
-      int64_t page = t->pages[pos / p->page_size], slot = pos % p->page_size;
-      offset = page * p->page_stride + slot * p->token_stride;
+      int64_t slot = tok % p->page_size;
+      base = t->pages[tok / p->page_size] * p->page_stride + slot * p->token_stride;
       run = p->page_size - slot;
     } else {
-      offset = pos * p->token_stride;
-      run = t1 - pos;
+      base = tok * p->token_stride;
+      run = n;
     }
-    if (run > t1 - pos) run = t1 - pos;
-    if (run > PAL__BLOCK_TOKENS) run = PAL__BLOCK_TOKENS;
-    a.k = t->k + (size_t)offset * es;
-    a.v = t->v + (size_t)offset * es;
-    a.n = (int32_t)run;
+    if (run > n - i) run = n - i;
+    const size_t step = (size_t)p->token_stride * es;
+    const char *k = t->k + (size_t)base * es, *v = t->v + (size_t)base * es;
+    for (int64_t j = 0; j < run; ++j, ++i, k += step, v += step) {
+      kr[i] = k;
+      vr[i] = v;
+    }
+  }
+  return n;
+}
+
+/* Online softmax over tokens [t0, t1) of one task, block by block; each call
+ * also learns the next block's rows so the kernel can prefetch them. */
+static void attend_range(const pal__attn_problem *p, const pal__attn_task *t, int64_t t0,
+                         int64_t t1, const thread_scratch *s) {
+  pal__attend_fn attend = p->kernels->attend[p->kv_dtype];
+  const char **cur_k = s->rows, **cur_v = cur_k + PAL__BLOCK_TOKENS;
+  const char **nxt_k = cur_v + PAL__BLOCK_TOKENS, **nxt_v = nxt_k + PAL__BLOCK_TOKENS;
+  int32_t n = gather_rows(p, t, t0, t1, cur_k, cur_v);
+  for (int64_t pos = t0; pos < t1;) {
+    int64_t next = pos + n;
+    int32_t nn = next < t1 ? gather_rows(p, t, next, t1, nxt_k, nxt_v) : 0;
+    pal__attend_args a = {s->q, p->g, p->d, cur_k, cur_v, n, s->m, s->l, s->acc, s->attend,
+                          nxt_k, nxt_v, nn};
     attend(&a);
-    pos += run;
+    const char **tk = cur_k, **tv = cur_v;
+    cur_k = nxt_k, cur_v = nxt_v, nxt_k = tk, nxt_v = tv;
+    pos = next;
+    n = nn;
   }
 }
 

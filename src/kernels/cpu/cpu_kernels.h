@@ -3,13 +3,17 @@
  * The framework (decode.c, sdpa.c, attention_engine.c, fill_kv_pages.c) owns
  * validation, page-table walks, split-KV planning, threading and the
  * log-sum-exp merge; it contains no intrinsics. Micro-kernels (attend_*.c, one
- * ISA per file) only process one block of contiguous-by-stride tokens.
+ * ISA per file) only process one block of up to PAL__BLOCK_TOKENS tokens given
+ * as row pointers, so a block may gather rows from several pages.
  *
  * NOTES (invariants the micro-kernels rely on):
  *  1. d is a multiple of 16 in [16, PAL_MAX_HEAD_DIM]; g >= 1; 1 <= n <= PAL__BLOCK_TOKENS.
  *  2. q, acc and scratch are 64-byte aligned; q rows and acc rows are d floats apart.
- *  3. Only tokens 0..n-1 of the block are read: slots past the context may hold NaN.
+ *  3. Only rows k_rows[0..n-1] / v_rows[0..n-1] are read, each d elements:
+ *     slots past the context may hold NaN and are never pointed at.
  *  4. On entry m[r] may be -INFINITY (no token seen yet) with l[r] == 0 and acc row 0.
+ *  5. Rows are usually uniformly strided within a page (k_rows[t+1] - k_rows[t] is
+ *     the token stride); kernels may exploit that after checking, never assume it.
  */
 #ifndef PAL_CPU_KERNELS_H
 #define PAL_CPU_KERNELS_H
@@ -18,23 +22,27 @@
 
 #include "pal/pal.h"
 
-/* Tokens per micro-kernel call: bounds the scratch and keeps a block's
- * converted K and V (2 * 64 * 256 * 4 B = 128 KiB worst case, 64 KiB at D=128)
- * near L1/L2. */
+/* Tokens per micro-kernel call: bounds the scratch and keeps a block's K and
+ * V (64 x 256 x 4 B x 2 = 128 KiB worst case, 32 KiB for fp16 at D=128) in L2. */
 #define PAL__BLOCK_TOKENS 64
 
 typedef struct pal__attend_args {
-  const float *q; /* [g][d] fp32, already multiplied by the softmax scale */
-  int32_t g;      /* query rows sharing this K/V (the GQA group, >= 1) */
-  int32_t d;      /* head dim */
-  const void *k;  /* token 0 of the block, in the kernel's KV dtype */
-  const void *v;
-  int64_t token_stride; /* elements from one token to the next */
-  int32_t n;            /* tokens in the block */
-  float *m;             /* [g] running max of scores */
-  float *l;             /* [g] running sum of exp(score - m) */
-  float *acc;           /* [g][d] running sum of exp(score - m) * v */
-  float *scratch;       /* pal__attend_scratch_floats(g, d) floats, 64-byte aligned */
+  const float *q;              /* [g][d] fp32, already multiplied by the softmax scale */
+  int32_t g;                   /* query rows sharing this K/V (the GQA group, >= 1) */
+  int32_t d;                   /* head dim */
+  const char *const *k_rows;   /* [n] first element of each token's K row, kernel's KV dtype */
+  const char *const *v_rows;   /* [n] same for V */
+  int32_t n;                   /* tokens in the block */
+  float *m;                    /* [g] running max of scores */
+  float *l;                    /* [g] running sum of exp(score - m) */
+  float *acc;                  /* [g][d] running sum of exp(score - m) * v */
+  float *scratch;              /* pal__attend_scratch_floats(g, d) floats, 64-byte aligned */
+  /* The block the framework will pass next (same task), for prefetching only:
+   * next_n rows (0 when this is the task's last block). Never dereferenced
+   * beyond a prefetch. */
+  const char *const *k_next;
+  const char *const *v_next;
+  int32_t next_n;
 } pal__attend_args;
 
 /* One online-softmax step over a block: for each row r,
