@@ -50,6 +50,9 @@ static pal_status choose_isa(pal_isa requested, pal_isa *out, pal_error *err) {
     pal_cpu_info info;
     pal_cpu_info_get(&info);
     *out = info.best_isa;
+    /* AMX also needs the OS's consent; without it the best level we may
+     * run is AVX-512 (that is what "best" means, not a downgrade). */
+    if (*out == PAL_ISA_AMX && !pal_isa_supported(PAL_ISA_AMX)) *out = PAL_ISA_AVX512;
     return PAL_OK;
   }
   if ((int)requested < PAL_ISA_SCALAR || (int)requested >= PAL_ISA_COUNT)
@@ -76,6 +79,7 @@ pal_status pal_context_create(const pal_context_options *options, pal_context **
   pal_context *ctx = calloc(1, sizeof *ctx);
   if (!ctx) return PAL__FAIL(err, PAL_E_NOMEM, "allocating the context failed");
   switch (isa) {
+    case PAL_ISA_AMX: pal__cpu_kernels_init_amx(&ctx->kernels); break;
     case PAL_ISA_AVX512: pal__cpu_kernels_init_avx512(&ctx->kernels); break;
     case PAL_ISA_AVX2: pal__cpu_kernels_init_avx2(&ctx->kernels); break;
     default: pal__cpu_kernels_init_scalar(&ctx->kernels); break;

@@ -5,10 +5,28 @@
  * and ZMM state, AMX the tile config and tile data state. This file is built
  * for baseline x86-64 and executes no instruction it is detecting.
  */
+#define _GNU_SOURCE /* syscall() */
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "cpu_kernels.h"
 #include "pal/pal.h"
+
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+int pal__amx_request_permission(void) {
+#if defined(__linux__) && defined(__x86_64__)
+  return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 ? 0 : -1;
+#else
+  return -1;
+#endif
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -81,6 +99,9 @@ void pal_cpu_info_get(pal_cpu_info *out) {
   if (out->best_isa == PAL_ISA_AVX2 && out->avx512f && out->avx512bw && out->avx512vl &&
       out->avx512dq)
     out->best_isa = PAL_ISA_AVX512;
+  /* The AMX kernels convert and split with AVX512_BF16; CPUs with AMX have it. */
+  if (out->best_isa == PAL_ISA_AVX512 && out->amx_tile && out->amx_bf16 && out->avx512_bf16)
+    out->best_isa = PAL_ISA_AMX;
 }
 
 #else /* not x86: only the scalar level */
@@ -99,5 +120,8 @@ int pal_isa_supported(pal_isa isa) {
   if (isa <= PAL_ISA_SCALAR || isa >= PAL_ISA_COUNT) return 0;
   pal_cpu_info info;
   pal_cpu_info_get(&info);
-  return isa <= info.best_isa;
+  if (isa > info.best_isa) return 0;
+  /* The CPU has AMX but the OS must also grant the tile state to us. */
+  if (isa == PAL_ISA_AMX) return pal__amx_request_permission() == 0;
+  return 1;
 }

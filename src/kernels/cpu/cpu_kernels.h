@@ -67,6 +67,19 @@ typedef struct pal__cpu_kernels {
 void pal__cpu_kernels_init_scalar(pal__cpu_kernels *t);
 void pal__cpu_kernels_init_avx2(pal__cpu_kernels *t);
 void pal__cpu_kernels_init_avx512(pal__cpu_kernels *t);
+/* Requires pal__amx_request_permission() to have succeeded in this process. */
+void pal__cpu_kernels_init_amx(pal__cpu_kernels *t);
+
+/* The AVX-512 kernels, exported so the AMX level can fall back to them for
+ * shapes where the tiles do not pay (small groups, fp32 K/V). */
+void pal__attend_f32_avx512(const pal__attend_args *a);
+void pal__attend_f16_avx512(const pal__attend_args *a);
+void pal__attend_bf16_avx512(const pal__attend_args *a);
+
+/* Linux hands out the AMX tile-data state per process on request
+ * (arch_prctl ARCH_REQ_XCOMP_PERM); 0 when granted (idempotent), -1 otherwise
+ * (old kernel, other OS, or refused). cpu_features.c. */
+int pal__amx_request_permission(void);
 
 /* Scalar element conversions (convert.c): round to nearest even, NaN kept. */
 float pal__f16_to_f32(uint16_t h);
