@@ -17,13 +17,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/stats.h"
+#include "cpu_load.h"
 
 static double clock_s(clockid_t id) {
   struct timespec t;
   clock_gettime(id, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* (machine busy time - our own CPU time) / (wall time x CPUs), clamped to
+ * [0, 1]: /proc/stat ticks are coarse (10 ms), so short runs read as 0 or a
+ * little noise. */
+static double foreign_load(double busy0, double self0, double wall0) {
+  const double busy1 = bench_machine_busy_s();
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const double wall = clock_s(CLOCK_MONOTONIC) - wall0;
+  if (busy0 < 0 || busy1 < 0 || cpus < 1 || wall <= 0) return -1;
+  const double other = (busy1 - busy0) - (clock_s(CLOCK_PROCESS_CPUTIME_ID) - self0);
+  const double share = other / (wall * (double)cpus);
+  return share < 0 ? 0 : share > 1 ? 1 : share;
 }
 
 void bench_samples_free(bench_samples *s) {
@@ -55,6 +70,9 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
     return out->stop_reason = "error", -1;
   }
   double measured = 0;
+  const double busy0 = bench_machine_busy_s(), self0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+  const double wall0 = clock_s(CLOCK_MONOTONIC);
+  out->foreign_load = -1;
   for (;;) {
     if (*stop) return out->stop_reason = "interrupted", 1;
     double w0 = clock_s(CLOCK_MONOTONIC), p0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
@@ -70,9 +88,16 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
     pal_stats_compute(out->real_s, (size_t)out->reps, &st);
     out->noise = st.iqr_rel;
     out->measured_s = measured;
+    const char *stop_reason = NULL;
     if (out->reps >= o->min_reps && measured >= o->min_time_s && st.iqr_rel <= o->noise)
-      return out->stop_reason = "noise_target", 0;
-    if (measured >= o->max_time_s && out->reps >= 2) return out->stop_reason = "time_cap", 0;
-    if (out->reps == o->max_reps) return out->stop_reason = "max_reps", 0;
+      stop_reason = "noise_target";
+    else if (measured >= o->max_time_s && out->reps >= 2)
+      stop_reason = "time_cap";
+    else if (out->reps == o->max_reps)
+      stop_reason = "max_reps";
+    if (stop_reason) {
+      out->foreign_load = foreign_load(busy0, self0, wall0);
+      return out->stop_reason = stop_reason, 0;
+    }
   }
 }

@@ -16,6 +16,9 @@ typedef struct bench_measure_opts {
   int min_reps, max_reps;
 } bench_measure_opts;
 
+/* Above this foreign load the runner flags a result as measured under contention. */
+#define BENCH_FOREIGN_LOAD_WARN 0.05
+
 typedef struct bench_samples {
   double *real_s; /* per-call wall time of each repetition */
   double *cpu_s;  /* per-call process CPU time of each repetition */
@@ -24,6 +27,10 @@ typedef struct bench_samples {
   const char *stop_reason; /* "noise_target", "time_cap", "max_reps", "interrupted", "error" */
   double noise;            /* IQR / median reached */
   double measured_s;
+  /* Share of the machine's CPU time that other processes took while the
+   * repetitions ran (0 = none, 1 = every CPU all the time); -1 unknown.
+   * Anything above a few percent means the figures measured contention. */
+  double foreign_load;
   char error[256];
 } bench_samples;
 

@@ -2,6 +2,7 @@
  * choice of the widest inner loop this CPU runs (see probe.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "probe.h"
+#include "workload_data.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ double bench_probe_read_bandwidth(int64_t bytes, int threads, const char **isa) 
   *isa = wide ? "avx512" : "portable";
   int64_t n = bytes / (int64_t)sizeof(float);
   n -= n % ((int64_t)threads * 64);
-  float *a = aligned_alloc(64, (size_t)n * sizeof(float));
+  float *a = bench_alloc(n * (int64_t)sizeof(float));
   if (!a) return 0;
   /* first touch by the thread that reads each part, so pages are local */
 #pragma omp parallel num_threads(threads)

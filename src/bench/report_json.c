@@ -164,6 +164,7 @@ static void add_aggregate(bench_report *r, const bench_result *res, const char *
   add_fields(o, res);
   json_object_set_new(o, "stop_reason", json_string(s->stop_reason));
   json_object_set_new(o, "noise", num(s->noise));
+  if (s->foreign_load >= 0) json_object_set_new(o, "foreign_load", num(s->foreign_load));
   json_array_append_new(json_object_get(r->root, "benchmarks"), o);
 }
 

@@ -145,7 +145,10 @@ static void print_result(const bench_instance *in, const bench_samples *s, const
   pal_stats_compute(s->real_s, (size_t)s->reps, &st);
   printf("%-72s %11.2f us %7.2f GB/s", in->name, st.median * 1e6, c->bytes / st.median / 1e9);
   if (m->probed) printf("  bw_util %.3f", c->bytes / st.median / m->bw_peak);
-  printf("  (%d reps, noise %.2f%%, %s)\n", s->reps, 100 * s->noise, s->stop_reason);
+  printf("  (%d reps, noise %.2f%%, %s)", s->reps, 100 * s->noise, s->stop_reason);
+  if (s->foreign_load > BENCH_FOREIGN_LOAD_WARN)
+    printf("  WARNING: other processes took %.0f%% of the CPUs", 100 * s->foreign_load);
+  printf("\n");
   fflush(stdout);
 }
 
