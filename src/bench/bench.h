@@ -51,6 +51,7 @@ typedef struct bench_machine {
   const char *peak_fp32_isa;
   double peak_bf16_flops;      /* best bf16 FLOP/s (AMX tiles where present), 0 if none */
   const char *peak_bf16_isa;
+  double probe_foreign_load;   /* share of the CPUs other processes took while probing, -1 unknown */
   int probed;                  /* 0: probes skipped (--no-probe); utilisations are omitted */
 } bench_machine;
 
@@ -59,7 +60,14 @@ typedef struct bench_cost {
   double bytes; /* bytes that must cross the memory system once */
   double flops;
   double items; /* decode: query tokens (sequences); fill: tokens written */
+  /* compute kernels (prefill): 1 + the pal_dtype whose peak judges the
+   * FLOPs (fp32: the fp32 FMA peak; fp16/bf16: the bf16 peak where probed,
+   * else fp32) and so gives flop_util; 0: no flop_util */
+  int flop_dtype;
 } bench_cost;
+
+/* Best probed FLOP/s for c->flop_dtype (0 when none applies); report_json.c. */
+double bench_flop_peak(const bench_machine *m, const bench_cost *c);
 
 /* Run-wide settings every workload sees. */
 typedef struct bench_env {
@@ -102,6 +110,8 @@ pal_dtype bench_get_dtype(const bench_instance *in);
 extern const bench_op bench_op_decode_paged;
 extern const bench_op bench_op_decode_dense;
 extern const bench_op bench_op_fill_kv_pages;
+extern const bench_op bench_op_prefill_paged; /* pal_prefill */
+extern const bench_op bench_op_prefill_dense; /* pal_sdpa, causal, same shapes */
 
 /* models.c: realistic configurations for the ModelConfig families */
 typedef struct bench_model {

@@ -3,9 +3,18 @@
 #include "cpu_load.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
-double bench_machine_busy_s(void) {
+static double clock_s(clockid_t id) {
+  struct timespec t;
+  clock_gettime(id, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* CPU seconds all CPUs spent busy since boot: everything in /proc/stat's
+ * "cpu" line but idle and iowait. */
+static double machine_busy_s(void) {
   FILE *f = fopen("/proc/stat", "r");
   if (!f) return -1;
   unsigned long long v[8] = {0};
@@ -15,6 +24,21 @@ double bench_machine_busy_s(void) {
   long hz = sysconf(_SC_CLK_TCK);
   if (n < 5 || hz <= 0) return -1;
   /* user nice system idle iowait irq softirq steal */
-  unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-  return (double)busy / (double)hz;
+  return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)hz;
+}
+
+void bench_load_meter_start(bench_load_meter *m) {
+  m->busy0 = machine_busy_s();
+  m->self0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+  m->wall0 = clock_s(CLOCK_MONOTONIC);
+}
+
+double bench_load_meter_foreign(const bench_load_meter *m) {
+  const double busy1 = machine_busy_s();
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const double wall = clock_s(CLOCK_MONOTONIC) - m->wall0;
+  if (m->busy0 < 0 || busy1 < 0 || cpus < 1 || wall <= 0) return -1;
+  const double other = (busy1 - m->busy0) - (clock_s(CLOCK_PROCESS_CPUTIME_ID) - m->self0);
+  const double share = other / (wall * (double)cpus);
+  return share < 0 ? 0 : share > 1 ? 1 : share;
 }

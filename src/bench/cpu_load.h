@@ -1,10 +1,18 @@
-/* cpu_load.h - how much CPU time the whole machine spent busy, so a
- * measurement can say whether other processes competed with it. */
+/* cpu_load.h - how much of the machine other processes used while we
+ * measured, so a result can say whether it measured contention. */
 #ifndef PAL_BENCH_CPU_LOAD_H
 #define PAL_BENCH_CPU_LOAD_H
 
-/* Seconds of CPU time all CPUs have spent busy since boot (Linux /proc/stat:
- * everything but idle and iowait); -1 where that is not available. */
-double bench_machine_busy_s(void);
+typedef struct bench_load_meter {
+  double busy0; /* machine-wide busy CPU seconds at start (-1: unknown) */
+  double self0; /* this process's CPU seconds at start */
+  double wall0;
+} bench_load_meter;
+
+void bench_load_meter_start(bench_load_meter *m);
+/* Share of all CPUs' time since start that other processes took: (machine
+ * busy time - our CPU time) / (wall time x CPUs), clamped to [0, 1]; -1 where
+ * /proc/stat is missing. Ticks are 10 ms, so short spans read coarsely. */
+double bench_load_meter_foreign(const bench_load_meter *m);
 
 #endif

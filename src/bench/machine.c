@@ -3,9 +3,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "machine.h"
 
+#include "cpu_load.h"
+#include "measure.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -95,13 +99,27 @@ void bench_machine_describe(bench_machine *m) {
   read_caches(m);
 }
 
-void bench_machine_probe(bench_machine *m) {
+void bench_machine_probe(bench_machine *m, int quiet_retries) {
   /* 4 x LLC (at least 1 GiB) is far beyond what any cache can hold. */
   int64_t bytes = 4 * m->llc_bytes;
   if (bytes < (1ll << 30)) bytes = 1ll << 30;
-  m->bw_peak = bench_probe_read_bandwidth(bytes, m->num_cpus, &m->bw_probe_isa);
-  m->peak_fp32_flops = bench_probe_fp32_peak(m->num_cpus, &m->peak_fp32_isa);
-  m->peak_bf16_flops = bench_probe_bf16_peak(m->num_cpus, &m->peak_bf16_isa);
+  /* A peak measured under contention would inflate every utilisation, so a
+   * busy machine gets the same retries as the instances. */
+  for (int attempt = 0;; ++attempt) {
+    bench_load_meter load;
+    bench_load_meter_start(&load);
+    m->bw_peak = bench_probe_read_bandwidth(bytes, m->num_cpus, &m->bw_probe_isa);
+    m->peak_fp32_flops = bench_probe_fp32_peak(m->num_cpus, &m->peak_fp32_isa);
+    m->peak_bf16_flops = bench_probe_bf16_peak(m->num_cpus, &m->peak_bf16_isa);
+    m->probe_foreign_load = bench_load_meter_foreign(&load);
+    if (m->probe_foreign_load <= BENCH_FOREIGN_LOAD_WARN || attempt >= quiet_retries) break;
+    struct timespec pause = {1, 0};
+    nanosleep(&pause, NULL);
+  }
+  if (m->probe_foreign_load > BENCH_FOREIGN_LOAD_WARN)
+    fprintf(stderr, "pal bench: WARNING: other processes took %.0f%% of the CPUs while the machine "
+            "limits were probed; utilisations are relative to a contended peak\n",
+            100 * m->probe_foreign_load);
   m->probed = 1;
 }
 

@@ -7,7 +7,7 @@
 /* Host, CPU, caches, clock: cheap, no probes. */
 void bench_machine_describe(bench_machine *m);
 /* Runs the bandwidth and compute probes (a few seconds) on all CPUs. */
-void bench_machine_probe(bench_machine *m);
+void bench_machine_probe(bench_machine *m, int quiet_retries);
 /* The best compute peak of any instruction set probed. */
 double bench_machine_best_compute(const bench_machine *m);
 

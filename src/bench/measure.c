@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../common/stats.h"
 #include "cpu_load.h"
@@ -26,19 +25,6 @@ static double clock_s(clockid_t id) {
   struct timespec t;
   clock_gettime(id, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* (machine busy time - our own CPU time) / (wall time x CPUs), clamped to
- * [0, 1]: /proc/stat ticks are coarse (10 ms), so short runs read as 0 or a
- * little noise. */
-static double foreign_load(double busy0, double self0, double wall0) {
-  const double busy1 = bench_machine_busy_s();
-  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  const double wall = clock_s(CLOCK_MONOTONIC) - wall0;
-  if (busy0 < 0 || busy1 < 0 || cpus < 1 || wall <= 0) return -1;
-  const double other = (busy1 - busy0) - (clock_s(CLOCK_PROCESS_CPUTIME_ID) - self0);
-  const double share = other / (wall * (double)cpus);
-  return share < 0 ? 0 : share > 1 ? 1 : share;
 }
 
 void bench_samples_free(bench_samples *s) {
@@ -70,8 +56,8 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
     return out->stop_reason = "error", -1;
   }
   double measured = 0;
-  const double busy0 = bench_machine_busy_s(), self0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-  const double wall0 = clock_s(CLOCK_MONOTONIC);
+  bench_load_meter load;
+  bench_load_meter_start(&load);
   out->foreign_load = -1;
   for (;;) {
     if (*stop) return out->stop_reason = "interrupted", 1;
@@ -96,7 +82,7 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
     else if (out->reps == o->max_reps)
       stop_reason = "max_reps";
     if (stop_reason) {
-      out->foreign_load = foreign_load(busy0, self0, wall0);
+      out->foreign_load = bench_load_meter_foreign(&load);
       return out->stop_reason = stop_reason, 0;
     }
   }

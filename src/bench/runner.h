@@ -17,6 +17,9 @@ typedef struct bench_run_opts {
   int list;
   int probe;
   int progress; /* a live progress line on stderr */
+  /* Re-measure an instance up to this many times while other processes took
+   * more than BENCH_FOREIGN_LOAD_WARN of the CPUs (0: measure once). */
+  int quiet_retries;
   volatile sig_atomic_t *stop;
 } bench_run_opts;
 

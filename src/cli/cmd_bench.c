@@ -35,6 +35,9 @@ static void usage(FILE *f) {
           "  --min-time S         measure at least S seconds before stopping on noise (0.2)\n"
           "  --max-time S         time cap per instance (default 2)\n"
           "  --min-reps N         at least N repetitions (default 5)\n"
+          "  --quiet-retries N    re-measure an instance up to N times while other processes\n"
+          "                       take more than 5%% of the CPUs (default 0; results always\n"
+          "                       carry foreign_load)\n"
           "  --no-probe           skip the bandwidth/compute probes (no utilisation counters)\n"
           "  --no-progress        no progress line (it is off anyway when stderr is no terminal)\n");
 }
@@ -123,6 +126,9 @@ int pal_cmd_bench(int argc, char **argv) {
       if (parse_double(a, argv[++i], &o.measure.min_time_s)) return 2;
     } else if (!strcmp(a, "--max-time") && next) {
       if (parse_double(a, argv[++i], &o.measure.max_time_s)) return 2;
+    } else if (!strcmp(a, "--quiet-retries") && next) {
+      if (parse_double(a, argv[++i], &x)) return 2;
+      o.quiet_retries = (int)x;
     } else if (!strcmp(a, "--min-reps") && next) {
       if (parse_double(a, argv[++i], &x)) return 2;
       o.measure.min_reps = x < 1 ? 1 : (int)x;
