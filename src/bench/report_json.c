@@ -89,9 +89,16 @@ static void add_fields(json_t *o, const bench_result *res) {
 
 /* Derived counters at a per-call time t (seconds); the utilisations exist
  * only when the machine was probed. Returns how many of them are valid. */
-enum { C_BPS, C_IPS, C_FPS, C_BW_UTIL, C_ROOFLINE_UTIL, C_COUNT };
+enum { C_BPS, C_IPS, C_FPS, C_BW_UTIL, C_ROOFLINE_UTIL, C_FLOP_UTIL, C_COUNT };
 static const char *const counter_names[C_COUNT] = {
-    "bytes_per_second", "items_per_second", "flops_per_second", "bw_util", "roofline_util"};
+    "bytes_per_second", "items_per_second", "flops_per_second", "bw_util", "roofline_util",
+    "flop_util"};
+
+double bench_flop_peak(const bench_machine *m, const bench_cost *c) {
+  if (!m->probed || c->flop_dtype <= 0) return 0;
+  if (c->flop_dtype - 1 == PAL_F32 || m->peak_bf16_flops <= 0) return m->peak_fp32_flops;
+  return m->peak_bf16_flops;
+}
 
 static int counters_at(const bench_result *res, const bench_machine *m, double t,
                        double v[C_COUNT]) {
@@ -105,6 +112,10 @@ static int counters_at(const bench_result *res, const bench_machine *m, double t
   double attainable = fmin(m->bw_peak * (c->bytes > 0 ? c->flops / c->bytes : 0), best);
   /* no FLOPs (fill): the roofline is the bandwidth line itself */
   v[C_ROOFLINE_UTIL] = c->flops > 0 ? v[C_FPS] / attainable : v[C_BW_UTIL];
+  /* flop_util (compute kernels only): against the best peak for the dtype */
+  const double peak = bench_flop_peak(m, c);
+  if (peak <= 0) return C_FLOP_UTIL;
+  v[C_FLOP_UTIL] = v[C_FPS] / peak;
   return C_COUNT;
 }
 
