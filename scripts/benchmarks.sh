@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# benchmarks.sh - the seed's benchmark interface over `pal bench` (and, once
-# they exist, the Python suite and `pal analyze`).
+# benchmarks.sh - the seed's benchmark interface over `pal bench`, the Python
+# suite (pytest-benchmark, benchmarks/python) and `pal analyze`.
 #   --run [all|py|cpp|py_pal|py_sdpa|cpp_pal|cpp_sdpa]   run suites (default all)
 #   --reset      delete .benchmarks/ first        --analyze   analyze .benchmarks/
 #   --quick      reduced sweep (about a minute)   --help      this text
-# Parts that do not exist yet (Python suite: issue 5; analyzer: issue 4) say
-# so loudly; the exit status is 3 when nothing requested could run.
+# The exit status is 3 when nothing requested could run, non-zero when a suite
+# or the analysis failed.
 set -euo pipefail
 trap 'echo "benchmarks.sh: failed at line $LINENO" >&2' ERR
 cd "$(dirname "$0")/.."
@@ -58,12 +58,36 @@ for target in "${cpp[@]}"; do
   log "cpp $target done in $((SECONDS - start)) s"
   ran=1
 done
+# --- python suite (begin): pytest-benchmark over the `pal` package (issue 5)
 case $run in
-  all|py|py_pal|py_sdpa) missing+=("--run $run: the Python benchmark suite is NOT THERE YET (issue 5); nothing ran for it") ;;
+  all|py) py=(all) ;;
+  py_pal) py=(pal) ;;
+  py_sdpa) py=(sdpa) ;;
+  *) py=() ;;
 esac
+if [[ ${#py[@]} -gt 0 ]]; then scripts/python-env.sh; fi
+for target in "${py[@]}"; do
+  select=()
+  [[ $target != all ]] && select=(-k "test_${target}_")
+  out=.benchmarks/py_${target}_paged_attention_$(date +%Y%m%d_%H%M%S).json
+  log "pytest-benchmark --target $target ${quick[*]} -> $out"
+  start=$SECONDS
+  # --pal-quick: the same reduced sweep as pal bench --quick
+  .venv/bin/python -m pytest benchmarks/python/test_paged_attention.py "${select[@]}" \
+    -q -p no:cacheprovider --benchmark-only --benchmark-json="$out" \
+    --benchmark-columns=min,median,mean,rounds --benchmark-warmup=on \
+    ${quick:+--pal-quick --benchmark-max-time=0.25}
+  log "py $target done in $((SECONDS - start)) s"
+  ran=1
+done
+# --- python suite (end)
+analyze_rc=0
 if [[ $analyze -eq 1 ]]; then
-  missing+=("--analyze: the analyzer (pal analyze) is NOT THERE YET (issue 4); no plots or results.json")
+  log "pal analyze .benchmarks .benchmarks"
+  build/pal analyze .benchmarks .benchmarks || analyze_rc=$?
+  ran=1
 fi
 for m in "${missing[@]}"; do echo "benchmarks.sh: $m" >&2; done
 if [[ $ran -eq 0 ]]; then exit 3; fi
 log "results in .benchmarks/"
+if [[ $analyze_rc -ne 0 ]]; then exit "$analyze_rc"; fi

@@ -14,9 +14,19 @@ need_cmd cc gcc
 need_cmd make make
 need_cmd cmake cmake
 need_cmd pkg-config pkg-config
+# pal analyze draws its plots with gnuplot (PNG via cairo, SVG)
+need_cmd gnuplot gnuplot-nox
+# the analyzer's fuzz targets (libFuzzer) build with clang and its runtime
+need_cmd clang clang
+echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' |
+  clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 || missing+=(libclang-rt-dev)
 # the test suite runs Google Benchmark's compare.py (Debian's python3) on pal bench output
 [[ -f /usr/share/benchmark/compare.py ]] || missing+=(libbenchmark-tools)
 /usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1 || missing+=(python3-numpy python3-scipy)
+# the Python package (scripts/python-env.sh): a venv with pip, and Python.h for its C extension
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+/usr/bin/python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(
+  sysconfig.get_paths()["include"], "Python.h")))' >/dev/null 2>&1 || missing+=(python3-dev)
 if command -v cc >/dev/null 2>&1; then
   need_header omp.h -fopenmp libgomp1
   need_header "stdarg.h>

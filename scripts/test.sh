@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - the whole test suite, from a clean clone: installs what is missing,
 # then builds and runs every test twice: a Release build with -Werror, and a
-# Debug build with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Debug build with AddressSanitizer + UndefinedBehaviorSanitizer. With the
+# Release run it also tests the Python package (pytest in .venv/).
 #   scripts/test.sh            both configurations
 #   scripts/test.sh --release  the Release configuration only (quick loop)
 set -euo pipefail
@@ -32,4 +33,13 @@ for cfg in "${configs[@]}"; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 done
+# --- python (begin): the `pal` package (issue 5), with the Release configuration
+if [[ " ${configs[*]} " == *" release "* ]]; then
+  echo "==> [python] .venv + pal package (scripts/python-env.sh)"
+  scripts/python-env.sh
+  echo "==> [python] pytest tests/python"
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+  configs+=(python)
+fi
+# --- python (end)
 echo "==> all test configurations passed: ${configs[*]}"

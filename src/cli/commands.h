@@ -5,5 +5,6 @@
 
 int pal_cmd_info(int argc, char **argv);
 int pal_cmd_bench(int argc, char **argv);
+int pal_cmd_analyze(int argc, char **argv);
 
 #endif /* PAL_CLI_COMMANDS_H */

@@ -15,6 +15,7 @@ typedef struct command {
 static const command commands[] = {
     {"info", "print the CPU, its features, the kernel level and threads libpal will use", pal_cmd_info},
     {"bench", "run benchmark sweeps, write Google Benchmark JSON to .benchmarks/", pal_cmd_bench},
+    {"analyze", "read result files (ours, Google Benchmark, pytest-benchmark, NVBench): plots + results.json", pal_cmd_analyze},
 };
 
 static void usage(FILE *f) {

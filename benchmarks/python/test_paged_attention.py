@@ -1,0 +1,134 @@
+"""pytest-benchmark suite of the Python package: the seed's test names over
+the native suites' families and axes (docs/BENCHMARKS.md).
+
+Each test times one kernel call from Python (K/V rotating through working
+sets larger than the last-level cache unless --pal-hot) and stores the plain
+axis fields in benchmark.extra_info under the names of `pal bench`'s JSON
+rows (kernel, op, dtype, seq_len, batch, num_q_heads, num_kv_heads, head_dim,
+page_size, layout, model, bytes_per_call, flops_per_call, ...), so the
+analyzer pairs py and cpp rows of the same instance without parsing names.
+
+    pytest benchmarks/python --benchmark-only [--pal-quick] [--pal-hot] \
+        --benchmark-json=.benchmarks/py_all_paged_attention_$(date +%Y%m%d_%H%M%S).json
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+import pal
+import workloads as w
+
+
+def run(benchmark, call, extra):
+    benchmark.extra_info.update(extra)
+    benchmark(call)
+
+
+# ---------------------------------------------------------- decode vs seq_len
+@pytest.mark.parametrize("seq_len", w.sweep("seq_len"))
+def test_pal_latency_vs_seq_len(benchmark, seq_len):
+    run(benchmark, *w.paged_decode(w.config(seq_len=seq_len), "BM_PAL_LatencyVsSeqLen"))
+
+
+@pytest.mark.parametrize("seq_len", w.sweep("seq_len"))
+def test_sdpa_latency_vs_seq_len(benchmark, seq_len):
+    run(benchmark, *w.dense_decode(w.config(seq_len=seq_len), "BM_SDPA_LatencyVsSeqLen"))
+
+
+# --------------------------------------------------------- decode vs head_dim
+@pytest.mark.parametrize("head_dim", w.sweep("head_dim"))
+def test_pal_latency_vs_head_dim(benchmark, head_dim):
+    run(benchmark, *w.paged_decode(w.config(head_dim=head_dim), "BM_PAL_LatencyVsHeadDim"))
+
+
+@pytest.mark.parametrize("head_dim", w.sweep("head_dim"))
+def test_sdpa_latency_vs_head_dim(benchmark, head_dim):
+    run(benchmark, *w.dense_decode(w.config(head_dim=head_dim), "BM_SDPA_LatencyVsHeadDim"))
+
+
+# ------------------------------------ decode vs query items (one per sequence)
+@pytest.mark.parametrize("batch", w.sweep("batch"))
+def test_pal_latency_vs_query_items(benchmark, batch):
+    c = w.config(batch=batch, seq_len=1024)
+    run(benchmark, *w.paged_decode(c, "BM_PAL_LatencyVsNumItems"))
+
+
+@pytest.mark.parametrize("batch", w.sweep("batch"))
+def test_sdpa_latency_vs_batch_size(benchmark, batch):
+    c = w.config(batch=batch, seq_len=1024)
+    run(benchmark, *w.dense_decode(c, "BM_SDPA_LatencyVsNumItems"))
+
+
+# -------------------------------------------------------------- model configs
+@pytest.mark.parametrize("model", w.sweep("model"))
+def test_pal_latency_model_configs(benchmark, model):
+    run(benchmark, *w.paged_decode(w.config(model=model), "BM_PAL_ModelConfig"))
+
+
+@pytest.mark.parametrize("model", w.sweep("model"))
+def test_sdpa_latency_model_configs(benchmark, model):
+    run(benchmark, *w.dense_decode(w.config(model=model), "BM_SDPA_ModelConfig"))
+
+
+# ------------------------------------------------------------- fill_kv_pages
+@pytest.mark.parametrize("tokens", w.sweep("tokens"))
+def test_pal_fill_kv_pages(benchmark, tokens):
+    c = dict(tokens=tokens, page_size=16, num_kv_heads=8, head_dim=128, layout="hnd",
+             dtype="fp16", threads=0)
+    run(benchmark, *w.fill_kv(c))
+
+
+# ------------------------------------------- prefill (when libpal has it)
+needs_prefill = pytest.mark.skipif(not hasattr(pal, "prefill"), reason="libpal has no pal_prefill")
+
+
+@needs_prefill
+@pytest.mark.parametrize("seq_len", w.sweep("prefill_seq_len"))
+def test_pal_prefill_latency_vs_seq_len(benchmark, seq_len):
+    c = dict(w.PREFILL_DEFAULTS, seq_len=seq_len)
+    run(benchmark, *w.paged_prefill(c, "BM_PAL_PrefillLatencyVsSeqLen"))
+
+
+@needs_prefill
+@pytest.mark.parametrize("seq_len", w.sweep("prefill_seq_len"))
+def test_sdpa_prefill_latency_vs_seq_len(benchmark, seq_len):
+    c = dict(w.PREFILL_DEFAULTS, seq_len=seq_len)
+    run(benchmark, *w.dense_prefill(c, "BM_SDPA_PrefillLatencyVsSeqLen"))
+
+
+# ---------------------------------------------------- the binding's own cost
+def test_pal_binding_overhead(benchmark):
+    """Per-call cost of the Python binding on a tiny decode (1 sequence of 16
+    tokens, 8/2 heads, D 64, fp16, 1 thread, hot): the pytest-benchmark time
+    is the Python call; extra_info also holds the native time of the same
+    call, timed in C by pal._pal._decode_native_seconds over the same
+    validated arguments, and the difference (binding_overhead_us)."""
+    c = w.config(batch=1, seq_len=16, num_q_heads=8, num_kv_heads=2, head_dim=64, threads=1)
+    q = w.random_fill(np.empty((1, 8, 64), np.float16), 1)
+    k = w.random_fill(np.empty((1, 2, 16, 64), np.float16), 2)
+    v = w.random_fill(np.empty((1, 2, 16, 64), np.float16), 3)
+    bt, sl, out = np.zeros((1, 1), np.int32), np.array([16], np.int32), np.empty_like(q)
+    args, kwargs = (q, k, v, bt, sl), dict(out=out, num_threads=1)
+
+    extra = w.info(c, "pal", "decode", "BM_PAL_BindingOverhead", w.decode_cost(c, True), 1)
+    extra["cache"] = "hot"
+    benchmark.extra_info.update(extra)
+    benchmark(lambda: pal.decode(*args, **kwargs))
+
+    # native and Python per-call times measured the same way: best of 21 batches of
+    # 5000 calls each, the two interleaved so that load on the machine hits both alike
+    n, native, python = 5000, float("inf"), float("inf")
+    for _ in range(21):
+        native = min(native, pal._pal._decode_native_seconds(n, *args, **kwargs))
+        python = min(python, _per_call(lambda: pal.decode(*args, **kwargs), n))
+    benchmark.extra_info.update(native_time_us=native * 1e6, python_time_us=python * 1e6,
+                                binding_overhead_us=(python - native) * 1e6)
+
+
+def _per_call(fn, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n

@@ -1,0 +1,283 @@
+/* analyze.c - `pal analyze` orchestration (see analyze.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "analyze.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plot.h"
+#include "results.h"
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int push(char ***v, size_t *n, size_t *cap, const char *s) {
+  if (*n == *cap) {
+    size_t c = *cap ? *cap * 2 : 64;
+    char **nv = realloc(*v, c * sizeof *nv);
+    if (!nv) return -1;
+    *v = nv;
+    *cap = c;
+  }
+  char *d = strdup(s);
+  if (!d) return -1;
+  (*v)[(*n)++] = d;
+  return 0;
+}
+
+static int ends_with(const char *s, const char *suf) {
+  size_t n = strlen(s), m = strlen(suf);
+  return n >= m && !strcmp(s + n - m, suf);
+}
+
+int anz_collect_inputs(const anz_options *o, char ***paths, size_t *n) {
+  size_t cap = 0;
+  *paths = NULL;
+  *n = 0;
+  for (size_t i = 0; i < o->ninputs; ++i) {
+    const char *in = o->inputs[i];
+    struct stat sb;
+    if (stat(in, &sb) != 0) {
+      fprintf(o->err, "pal analyze: %s: %s\n", in, strerror(errno));
+      return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+      if (push(paths, n, &cap, in)) return -1;
+      continue;
+    }
+    DIR *d = opendir(in);
+    if (!d) {
+      fprintf(o->err, "pal analyze: %s: %s\n", in, strerror(errno));
+      return -1;
+    }
+    size_t start = *n;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      /* hidden files include our own temporaries; results.json is our output */
+      if (e->d_name[0] == '.' || !ends_with(e->d_name, ".json") || !strcmp(e->d_name, "results.json")) continue;
+      size_t len = strlen(in) + strlen(e->d_name) + 2;
+      char *p = malloc(len);
+      if (!p) {
+        closedir(d);
+        return -1;
+      }
+      snprintf(p, len, "%s%s%s", in, ends_with(in, "/") ? "" : "/", e->d_name);
+      int rc = push(paths, n, &cap, p);
+      free(p);
+      if (rc) {
+        closedir(d);
+        return -1;
+      }
+    }
+    closedir(d);
+    qsort(*paths + start, *n - start, sizeof **paths, cmp_cstr);
+  }
+  return 0;
+}
+
+/* newest wins: order rows by instance, newest first */
+static int cmp_instance(const anz_row *x, const anz_row *y) {
+  if (x->source != y->source) return (int)x->source - (int)y->source;
+  const char *a = x->saxis[ANZ_SX_MACHINE], *b = y->saxis[ANZ_SX_MACHINE];
+  if (a != b) {
+    if (!a || !b) return (a != NULL) - (b != NULL);
+    int c = strcmp(a, b);
+    if (c) return c;
+  }
+  return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+static int cmp_newest(const void *pa, const void *pb) {
+  const anz_row *x = *(const anz_row *const *)pa, *y = *(const anz_row *const *)pb;
+  int c = cmp_instance(x, y);
+  if (c) return c;
+  double ex = isnan(x->run_epoch) ? -INFINITY : x->run_epoch, ey = isnan(y->run_epoch) ? -INFINITY : y->run_epoch;
+  if (ex != ey) return ex < ey ? 1 : -1;
+  return (x->order < y->order) - (x->order > y->order); /* later input wins a tie */
+}
+
+static int cmp_order(const void *pa, const void *pb) {
+  const anz_row *x = *(const anz_row *const *)pa, *y = *(const anz_row *const *)pb;
+  return (x->order > y->order) - (x->order < y->order);
+}
+
+int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
+  memset(t, 0, sizeof *t);
+  t->opts = o;
+  t->files = calloc(n ? n : 1, sizeof *t->files);
+  if (!t->files) return -1;
+  t->nfiles = n;
+  anz_load_opts lo = {.stat = o->stat, .max_file_bytes = o->max_file_bytes};
+  /* files are independent: load them on all cores */
+  long long nn = (long long)n;
+#pragma omp parallel for schedule(dynamic, 4)
+  for (long long i = 0; i < nn; ++i) anz_load_file(paths[i], &lo, &t->files[i]);
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += t->files[i].rows.n;
+  t->rows = malloc((total ? total : 1) * sizeof *t->rows);
+  if (!t->rows) return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < t->files[i].rows.n; ++j) {
+      anz_row *r = &t->files[i].rows.v[j];
+      r->order = k;
+      t->rows[k++] = r;
+    }
+  t->nrows = k;
+  if (!o->all_runs && k > 1) {
+    qsort(t->rows, k, sizeof *t->rows, cmp_newest);
+    size_t w = 0;
+    for (size_t i = 0; i < k; ++i)
+      if (w == 0 || cmp_instance(t->rows[w - 1], t->rows[i]) != 0) t->rows[w++] = t->rows[i];
+    t->rows_superseded = k - w;
+    t->nrows = w;
+    qsort(t->rows, w, sizeof *t->rows, cmp_order);
+  }
+  return 0;
+}
+
+void anz_table_free(anz_table *t) {
+  for (size_t i = 0; i < t->nfiles; ++i) anz_file_result_free(&t->files[i]);
+  free(t->files);
+  free(t->rows);
+  memset(t, 0, sizeof *t);
+}
+
+static int mkdir_p(const char *path) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
+  for (char *p = buf + 1; *p; ++p) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+  struct stat sb;
+  if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return 0;
+}
+
+int anz_run(const anz_options *o) {
+  if (mkdir_p(o->output_dir) != 0) {
+    fprintf(o->err, "pal analyze: cannot use output folder %s: %s\n", o->output_dir, strerror(errno));
+    return 2;
+  }
+  char **paths;
+  size_t npaths;
+  if (anz_collect_inputs(o, &paths, &npaths) != 0) {
+    for (size_t i = 0; i < npaths; ++i) free(paths[i]);
+    free(paths);
+    return 2;
+  }
+  anz_table t;
+  int exit_status = 0;
+  if (anz_table_load(o, paths, npaths, &t) != 0) {
+    fprintf(o->err, "pal analyze: out of memory\n");
+    exit_status = 2;
+    goto out;
+  }
+  size_t files_read = 0, files_skipped = 0, rows_skipped = 0;
+  for (size_t i = 0; i < t.nfiles; ++i) {
+    const anz_file_result *f = &t.files[i];
+    if (f->own_output) continue;
+    if (f->skipped) {
+      ++files_skipped;
+      fprintf(o->err, "pal analyze: skipped %s\n", f->reason);
+      continue;
+    }
+    ++files_read;
+    rows_skipped += f->rows_skipped;
+    if (o->verbose)
+      fprintf(o->out, "pal analyze: %s: %s%s%s, %zu rows, %zu skipped\n", f->path, f->format ? f->format : "?",
+              f->version ? " " : "", f->version ? f->version : "", f->rows.n, f->rows_skipped);
+    for (size_t j = 0; j < f->nskips && (o->verbose || j < 3); ++j)
+      fprintf(o->err, "pal analyze: %s: row %s skipped: %s\n", f->path, f->skips[j].name, f->skips[j].reason);
+    if (!o->verbose && f->nskips > 3)
+      fprintf(o->err, "pal analyze: %s: %zu more rows skipped (--verbose lists them)\n", f->path, f->rows_skipped - 3);
+  }
+  if (npaths == 0) fprintf(o->err, "pal analyze: no *.json result files in the inputs\n");
+
+  /* plots: build all, start every gnuplot, then wait for all */
+  anz_plot_outcome *pl = calloc(anz_plotter_count, sizeof *pl);
+  anz_plot_job **jobs = calloc(anz_plotter_count, sizeof *jobs);
+  int gnuplot_missing = 0, plot_failed = 0;
+  if (!pl || !jobs) {
+    free(pl), free(jobs);
+    fprintf(o->err, "pal analyze: out of memory\n");
+    exit_status = 2;
+    goto out_table;
+  }
+  for (size_t i = 0; i < anz_plotter_count; ++i) {
+    pl[i].plotter = anz_plotters[i];
+    anz_plot_init(&pl[i].plot, anz_plotters[i]->name);
+    if (anz_plotters[i]->build(&t, &pl[i].plot, pl[i].note, sizeof pl[i].note) != 0) {
+      pl[i].status = ANZ_PLOT_SKIPPED;
+      if (o->verbose) fprintf(o->out, "pal analyze: plot %s skipped: %s\n", anz_plotters[i]->name, pl[i].note);
+      continue;
+    }
+    if (o->no_plots || gnuplot_missing) {
+      if (anz_plot_write_sources(&pl[i].plot, o->output_dir, pl[i].note, sizeof pl[i].note)) plot_failed = 1;
+      pl[i].status = ANZ_PLOT_SOURCES_ONLY;
+      if (gnuplot_missing) snprintf(pl[i].note, sizeof pl[i].note, "not drawn: gnuplot is missing");
+      continue;
+    }
+    jobs[i] = anz_plot_start(&pl[i].plot, o->output_dir, o->gnuplot, pl[i].note, sizeof pl[i].note);
+    if (!jobs[i]) {
+      if (strstr(pl[i].note, "not found")) {
+        gnuplot_missing = 1;
+        fprintf(o->err, "pal analyze: %s\n", pl[i].note);
+        pl[i].status = ANZ_PLOT_SOURCES_ONLY;
+      } else {
+        pl[i].status = ANZ_PLOT_FAILED;
+        plot_failed = 1;
+      }
+    }
+  }
+  for (size_t i = 0; i < anz_plotter_count; ++i) {
+    if (!jobs[i]) continue;
+    if (anz_plot_finish(jobs[i], pl[i].note, sizeof pl[i].note) != 0) {
+      pl[i].status = ANZ_PLOT_FAILED;
+      plot_failed = 1;
+      fprintf(o->err, "pal analyze: plot %s failed: %s\n", pl[i].plotter->name, pl[i].note);
+    } else {
+      pl[i].status = ANZ_PLOT_DRAWN;
+    }
+  }
+  char rpath[4200], why[512];
+  snprintf(rpath, sizeof rpath, "%s/results.json", o->output_dir);
+  if (anz_write_results(&t, pl, anz_plotter_count, rpath, why, sizeof why) != 0) {
+    fprintf(o->err, "pal analyze: %s\n", why);
+    exit_status = 2;
+  }
+  size_t drawn = 0, skipped_plots = 0;
+  for (size_t i = 0; i < anz_plotter_count; ++i) {
+    drawn += pl[i].status == ANZ_PLOT_DRAWN;
+    skipped_plots += pl[i].status == ANZ_PLOT_SKIPPED;
+  }
+  fprintf(o->out,
+          "pal analyze: %zu files read (%zu rows used, %zu superseded by newer runs), %zu files skipped, %zu rows "
+          "skipped; %zu plots drawn, %zu without data; %s\n",
+          files_read, t.nrows, t.rows_superseded, files_skipped, rows_skipped, drawn, skipped_plots,
+          exit_status == 2 ? "results.json NOT written" : rpath);
+  if (exit_status == 0) {
+    if (files_read == 0 || t.nrows == 0) exit_status = 1;
+    if (gnuplot_missing || plot_failed) exit_status = 1;
+    if (o->strict && (files_skipped || rows_skipped)) exit_status = 1;
+  }
+  for (size_t i = 0; i < anz_plotter_count; ++i) anz_plot_free(&pl[i].plot);
+  free(pl);
+  free(jobs);
+out_table:
+  anz_table_free(&t);
+out:
+  for (size_t i = 0; i < npaths; ++i) free(paths[i]);
+  free(paths);
+  return exit_status;
+}

@@ -1,0 +1,49 @@
+/* analyze.h - `pal analyze`: result files in, one normalised table, plots
+ * (PNG + SVG, with their gnuplot script and data) and results.json out.
+ *
+ *   inputs (files/dirs) -> load (one loader per format, files in parallel)
+ *   -> table (newest run per instance unless all_runs) -> plotters -> writers
+ */
+#ifndef PAL_ANALYZE_H
+#define PAL_ANALYZE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "load.h"
+#include "table.h"
+
+typedef struct anz_options {
+  const char *const *inputs; /* directories (their *.json) or files */
+  size_t ninputs;
+  const char *output_dir;
+  anz_stat stat;
+  int all_runs;          /* keep every run of an instance, not only the newest */
+  int strict;            /* any skipped file or row makes the exit status non-zero */
+  int verbose;
+  int no_plots;          /* results.json only */
+  size_t max_file_bytes; /* 0: no limit */
+  const char *gnuplot;   /* program to run; NULL: "gnuplot" */
+  FILE *out, *err;       /* progress and diagnostics (stdout, stderr) */
+} anz_options;
+
+/* The table the plotters see. */
+typedef struct anz_table {
+  anz_file_result *files;
+  size_t nfiles;
+  anz_row **rows; /* kept rows, in a stable order */
+  size_t nrows;
+  size_t rows_superseded; /* older runs dropped by newest-wins */
+  const anz_options *opts;
+} anz_table;
+
+/* Exit status: 0 ok; 1 nothing could be read, or (strict) something was
+ * skipped or a plot failed; 2 usage / output errors. */
+int anz_run(const anz_options *opts);
+
+/* The steps, for tests. */
+int anz_collect_inputs(const anz_options *o, char ***paths, size_t *n);
+int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t);
+void anz_table_free(anz_table *t);
+
+#endif /* PAL_ANALYZE_H */

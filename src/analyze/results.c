@@ -1,0 +1,277 @@
+/* results.c - results.json through jansson (correct escaping; non-finite
+ * numbers become null so the file is strict JSON). */
+#include "results.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/atomic_file.h"
+#include "pal/version.h"
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* axis values are counts: 4096, not 4096.0 */
+static json_t *whole_or_real(double v) {
+  if (v == floor(v) && fabs(v) < 9007199254740992.0) return json_integer((json_int_t)v);
+  return json_real(v);
+}
+
+/* json_object_set_new that ignores NULL values (out of memory) */
+static void set(json_t *o, const char *k, json_t *v) {
+  if (v) json_object_set_new(o, k, v);
+}
+
+static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *plot_units(const anz_plot *p) {
+  json_t *u = json_object();
+  const char *xu = !strcmp(p->xkey, "seq_len")            ? "tokens"
+                   : !strcmp(p->xkey, "head_dim")         ? "elements"
+                   : !strcmp(p->xkey, "effective_items")  ? "query vectors per call"
+                   : !strcmp(p->xkey, "arithmetic_intensity") ? "FLOP/byte"
+                                                               : "index into categories";
+  set(u, p->xkey, json_string(xu));
+  for (int k = 0; k < p->npanels; ++k) {
+    const char *m = p->panel[k].metric, *mu = "";
+    if (!strcmp(m, "latency_ms")) mu = "milliseconds per call";
+    else if (!strcmp(m, "throughput_items_per_sec")) mu = "query vectors per second";
+    else if (!strcmp(m, "speedup")) mu = "SDPA time / PAL time";
+    else if (!strcmp(m, "gflops_per_second")) mu = "GFLOP/s";
+    else if (!strcmp(m, "tflops_per_second")) mu = "TFLOP/s";
+    set(u, m, json_string(mu));
+  }
+  if (p->kind == ANZ_PLOT_SCATTER) {
+    set(u, "bytes_per_second", json_string("bytes/s"));
+    set(u, "bw_peak", json_string("bytes/s"));
+    set(u, "peak_compute_flops", json_string("FLOP/s"));
+  }
+  return u;
+}
+
+static void row_fields(json_t *o, const anz_row *r) {
+  set(o, "name", json_string(r->name ? r->name : ""));
+  set(o, "family", str_or_null(r->family));
+  set(o, "source", json_string(anz_source_name(r->source)));
+  set(o, "kernel", json_string(anz_kernel_name(r->kernel)));
+  for (int a = 0; a < ANZ_AX_COUNT; ++a)
+    if (isfinite(r->axis[a])) set(o, anz_axis_name(a), whole_or_real(r->axis[a]));
+  for (int a = 0; a < ANZ_SX_COUNT; ++a)
+    if (r->saxis[a]) set(o, anz_saxis_name(a), json_string(r->saxis[a]));
+  set(o, "statistic", json_string(r->stat_used));
+  set(o, "spread", json_string(r->spread_used));
+  set(o, "samples", num(r->samples));
+  set(o, "file", str_or_null(r->file));
+}
+
+static json_t *plot_points(const anz_plot *p) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < p->nseries; ++i) {
+    const anz_series *s = &p->series[i];
+    for (size_t j = 0; j < s->n; ++j) {
+      const anz_point *pt = &s->pts[j];
+      json_t *o = json_object();
+      set(o, "series", json_string(s->label));
+      if (pt->row) row_fields(o, pt->row);
+      if (p->kind == ANZ_PLOT_BARS) set(o, "model", json_string(p->categories[pt->category]));
+      else set(o, p->xkey, isfinite(pt->x) ? whole_or_real(pt->x) : json_null());
+      for (int k = 0; k < p->npanels; ++k) {
+        char key[96];
+        set(o, p->panel[k].metric, num(pt->y[k]));
+        snprintf(key, sizeof key, "%s_low", p->panel[k].metric);
+        set(o, key, num(pt->lo[k]));
+        snprintf(key, sizeof key, "%s_high", p->panel[k].metric);
+        set(o, key, num(pt->hi[k]));
+      }
+      if (pt->row2) {
+        set(o, "pal_latency_ms", num(pt->row->time_s * 1e3));
+        set(o, "sdpa_latency_ms", num(pt->row2->time_s * 1e3));
+        set(o, "sdpa_name", json_string(pt->row2->name ? pt->row2->name : ""));
+      }
+      if (p->kind == ANZ_PLOT_SCATTER && pt->row) {
+        set(o, "bytes_per_second", num(pt->row->counter[ANZ_C_BYTES_PER_SECOND]));
+        set(o, "bw_util", num(pt->row->counter[ANZ_C_BW_UTIL]));
+        set(o, "roofline_util", num(pt->row->counter[ANZ_C_ROOFLINE_UTIL]));
+        set(o, "bw_peak", num(pt->row->bw_peak));
+        set(o, "peak_compute_flops", num(pt->row->peak_flops));
+      }
+      json_array_append_new(arr, o);
+    }
+  }
+  return arr;
+}
+
+static json_t *families(const anz_table *t) {
+  json_t *fam = json_object();
+  for (size_t i = 0; i < t->nrows; ++i) {
+    const anz_row *r = t->rows[i];
+    const char *f = r->family ? r->family : "(none)";
+    json_t *o = json_object_get(fam, f);
+    if (!o) {
+      o = json_object();
+      set(o, "rows", json_integer(0));
+      set(o, "sources", json_array());
+      set(o, "kernels", json_array());
+      set(o, "latency_ms_min", json_null());
+      set(o, "latency_ms_max", json_null());
+      json_object_set_new(fam, f, o);
+    }
+    json_object_set_new(o, "rows", json_integer(json_integer_value(json_object_get(o, "rows")) + 1));
+    const char *names[2] = {anz_source_name(r->source), anz_kernel_name(r->kernel)};
+    const char *keys[2] = {"sources", "kernels"};
+    for (int k = 0; k < 2; ++k) {
+      json_t *a = json_object_get(o, keys[k]);
+      int found = 0;
+      for (size_t j = 0; j < json_array_size(a); ++j)
+        found |= !strcmp(json_string_value(json_array_get(a, j)), names[k]);
+      if (!found) json_array_append_new(a, json_string(names[k]));
+    }
+    double ms = r->time_s * 1e3;
+    json_t *lo = json_object_get(o, "latency_ms_min"), *hi = json_object_get(o, "latency_ms_max");
+    if (json_is_null(lo) || ms < json_real_value(lo)) json_object_set_new(o, "latency_ms_min", json_real(ms));
+    if (json_is_null(hi) || ms > json_real_value(hi)) json_object_set_new(o, "latency_ms_max", json_real(ms));
+  }
+  return fam;
+}
+
+static json_t *inputs(const anz_table *t) {
+  json_t *in = json_object();
+  json_t *read = json_array(), *skipped = json_array();
+  size_t rows_taken = 0, rows_skipped = 0, nread = 0;
+  for (size_t i = 0; i < t->nfiles; ++i) {
+    const anz_file_result *f = &t->files[i];
+    if (f->skipped) {
+      if (f->own_output) continue;
+      json_t *o = json_object();
+      set(o, "path", json_string(f->path));
+      set(o, "reason", json_string(f->reason));
+      json_array_append_new(skipped, o);
+      continue;
+    }
+    ++nread;
+    json_t *o = json_object();
+    set(o, "path", json_string(f->path));
+    set(o, "format", str_or_null(f->format));
+    set(o, "version", str_or_null(f->version));
+    set(o, "rows_taken", json_integer((json_int_t)f->rows.n));
+    set(o, "rows_skipped", json_integer((json_int_t)f->rows_skipped));
+    if (f->nskips) {
+      json_t *sk = json_array();
+      for (size_t j = 0; j < f->nskips; ++j) {
+        json_t *s = json_object();
+        set(s, "name", json_string(f->skips[j].name));
+        set(s, "reason", json_string(f->skips[j].reason));
+        json_array_append_new(sk, s);
+      }
+      set(o, "skipped_rows", sk);
+    }
+    rows_taken += f->rows.n;
+    rows_skipped += f->rows_skipped;
+    json_array_append_new(read, o);
+  }
+  set(in, "files_read", json_integer((json_int_t)nread));
+  set(in, "files_skipped", json_integer((json_int_t)json_array_size(skipped)));
+  set(in, "rows_taken", json_integer((json_int_t)rows_taken));
+  set(in, "rows_skipped", json_integer((json_int_t)rows_skipped));
+  set(in, "rows_superseded", json_integer((json_int_t)t->rows_superseded));
+  set(in, "rows_used", json_integer((json_int_t)t->nrows));
+  set(in, "files", read);
+  set(in, "skipped", skipped);
+  return in;
+}
+
+int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t nplots, const char *path,
+                      char *why, size_t whylen) {
+  json_t *root = json_object();
+  set(root, "tool", json_string("pal analyze"));
+  set(root, "version", json_string(PAL_VERSION_STRING));
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tmv;
+  gmtime_r(&now, &tmv);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  set(root, "generated_at", json_string(ts));
+  set(root, "statistic", json_string(anz_stat_name(t->opts->stat)));
+  set(root, "all_runs", json_boolean(t->opts->all_runs));
+
+  json_t *sm = json_object();
+  set(sm, "rows", json_integer((json_int_t)t->nrows));
+  json_t *sources = json_array(), *kernels = json_array();
+  int seen_s[ANZ_SRC_COUNT] = {0}, seen_k[ANZ_K_COUNT] = {0};
+  for (size_t i = 0; i < t->nrows; ++i) seen_s[t->rows[i]->source] = seen_k[t->rows[i]->kernel] = 1;
+  for (int s = 0; s < ANZ_SRC_COUNT; ++s)
+    if (seen_s[s]) json_array_append_new(sources, json_string(anz_source_name((anz_source)s)));
+  for (int k = 0; k < ANZ_K_COUNT; ++k)
+    if (seen_k[k]) json_array_append_new(kernels, json_string(anz_kernel_name((anz_kernel)k)));
+  set(sm, "sources", sources);
+  set(sm, "kernels", kernels);
+  set(sm, "families", families(t));
+  json_t *pf = json_object(), *pinfo = json_object();
+  for (size_t i = 0; i < nplots; ++i) {
+    const anz_plot_outcome *o = &plots[i];
+    const char *name = o->plotter->name;
+    json_t *info = json_object();
+    static const char *const st[] = {"drawn", "skipped", "failed", "sources_only"};
+    set(info, "status", json_string(st[o->status]));
+    set(info, "description", json_string(o->plotter->description));
+    set(info, "needs", json_string(o->plotter->needs));
+    if (o->note[0]) set(info, "note", json_string(o->note));
+    if (o->status != ANZ_PLOT_SKIPPED) {
+      char f[200];
+      const char *exts[] = {"png", "svg", "gp", "dat"};
+      json_t *files = json_object();
+      for (int e = 0; e < 4; ++e) {
+        if (o->status != ANZ_PLOT_DRAWN && e < 2) continue;
+        snprintf(f, sizeof f, "%s.%s", name, exts[e]);
+        set(files, exts[e], json_string(f));
+      }
+      set(info, "files", files);
+      if (o->status == ANZ_PLOT_DRAWN) {
+        snprintf(f, sizeof f, "%s.png", name);
+        set(pf, name, json_string(f));
+      }
+      json_t *data = json_object();
+      set(data, "title", json_string(o->plot.title));
+      set(data, "x", json_string(o->plot.xkey));
+      set(data, "units", plot_units(&o->plot));
+      if (o->plot.kind == ANZ_PLOT_SCATTER) {
+        json_t *ce = json_array();
+        for (int c = 0; c < o->plot.nceilings; ++c) {
+          json_t *x = json_object();
+          set(x, "machine", str_or_null(o->plot.ceiling[c].machine));
+          set(x, "bw_peak", num(o->plot.ceiling[c].bw));
+          set(x, "peak_compute_flops", num(o->plot.ceiling[c].flops));
+          json_array_append_new(ce, x);
+        }
+        set(data, "machines", ce);
+      }
+      set(data, "points", plot_points(&o->plot));
+      set(sm, name, data);
+    }
+    set(pinfo, name, info);
+  }
+  set(root, "summary_metrics", sm);
+  set(root, "plot_files", pf);
+  set(root, "plots", pinfo);
+  set(root, "inputs", inputs(t));
+  char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_PRESERVE_ORDER);
+  json_decref(root);
+  if (!text) {
+    snprintf(why, whylen, "out of memory serialising results.json");
+    return -1;
+  }
+  size_t len = strlen(text);
+  char *nl = realloc(text, len + 2);
+  if (nl) {
+    text = nl;
+    text[len++] = '\n';
+  }
+  int rc = pal_write_file_atomic(path, text, len);
+  if (rc) snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
+  free(text);
+  return rc;
+}

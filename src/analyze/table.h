@@ -1,0 +1,107 @@
+/* table.h - the analyzer's normalised table: one row per benchmark instance
+ * (per run with --all-runs), whatever format it came from.
+ *
+ * Strings in rows live in the string arena of the file they came from
+ * (anz_strings), which lives as long as the table. */
+#ifndef PAL_ANALYZE_TABLE_H
+#define PAL_ANALYZE_TABLE_H
+
+#include <stddef.h>
+
+typedef enum anz_source { ANZ_SRC_CPP, ANZ_SRC_PY, ANZ_SRC_NVBENCH, ANZ_SRC_COUNT } anz_source;
+typedef enum anz_kernel { ANZ_K_PAL, ANZ_K_SDPA, ANZ_K_OTHER, ANZ_K_COUNT } anz_kernel;
+
+/* Numeric axes. ITEMS = query items as the benchmark states them. */
+typedef enum anz_axis {
+  ANZ_AX_SEQ_LEN,
+  ANZ_AX_HEAD_DIM,
+  ANZ_AX_ITEMS,
+  ANZ_AX_BATCH,
+  ANZ_AX_NUM_Q_HEADS,
+  ANZ_AX_NUM_KV_HEADS,
+  ANZ_AX_PAGE_SIZE,
+  ANZ_AX_EFFECTIVE_ITEMS, /* derived, see axes.c */
+  ANZ_AX_COUNT
+} anz_axis;
+
+/* String axes. */
+typedef enum anz_saxis {
+  ANZ_SX_DTYPE,
+  ANZ_SX_MODEL,
+  ANZ_SX_LAYOUT,
+  ANZ_SX_CACHE,
+  ANZ_SX_OP,
+  ANZ_SX_MACHINE,
+  ANZ_SX_RUN, /* the run's date as written in the file (for --all-runs) */
+  ANZ_SX_COUNT
+} anz_saxis;
+
+/* What a family sweeps: decides which plots a row belongs to. */
+typedef enum anz_study {
+  ANZ_STUDY_NONE,
+  ANZ_STUDY_SEQ_LEN,
+  ANZ_STUDY_HEAD_DIM,
+  ANZ_STUDY_ITEMS,
+  ANZ_STUDY_MODEL,
+  ANZ_STUDY_COUNT
+} anz_study;
+
+typedef enum anz_stat { ANZ_STAT_MEDIAN, ANZ_STAT_MEAN, ANZ_STAT_MIN } anz_stat;
+
+typedef enum anz_counter {
+  ANZ_C_BYTES_PER_SECOND,
+  ANZ_C_FLOPS_PER_SECOND,
+  ANZ_C_ITEMS_PER_SECOND,
+  ANZ_C_BW_UTIL,
+  ANZ_C_ROOFLINE_UTIL,
+  ANZ_C_ARITHMETIC_INTENSITY,
+  ANZ_C_COUNT
+} anz_counter;
+
+typedef struct anz_row {
+  const char *file;   /* input path */
+  const char *name;   /* instance name (GB run_name, pytest name, NVBench state) */
+  const char *family; /* benchmark family */
+  anz_source source;
+  anz_kernel kernel;
+  anz_study study;
+  double axis[ANZ_AX_COUNT];        /* NaN when unknown */
+  const char *saxis[ANZ_SX_COUNT];  /* NULL when unknown */
+  double time_s;                    /* the chosen statistic, seconds per call */
+  double low_s, high_s;             /* spread around it (error bars) */
+  const char *stat_used;            /* "median", "mean", "min" or "single" */
+  const char *spread_used;          /* "iqr", "stddev", "min-median" or "none" */
+  double samples;                   /* repetitions behind the statistic (NaN: unknown) */
+  double counter[ANZ_C_COUNT];      /* NaN when absent */
+  double bw_peak, peak_flops;       /* the machine's probed limits (NaN: unknown) */
+  double run_epoch;                 /* when the run happened (newest wins) */
+  size_t order;                     /* input order, for stable output */
+} anz_row;
+
+/* Strings copied into chunks that are freed together. */
+typedef struct anz_strings {
+  struct anz_strchunk *chunks;
+} anz_strings;
+
+const char *anz_strdup(anz_strings *s, const char *text);
+const char *anz_strndup(anz_strings *s, const char *text, size_t n);
+void anz_strings_free(anz_strings *s);
+
+typedef struct anz_rows {
+  anz_row *v;
+  size_t n, cap;
+} anz_rows;
+
+/* Appends a row initialised to "unknown everywhere"; NULL on out of memory. */
+anz_row *anz_rows_add(anz_rows *r);
+void anz_rows_free(anz_rows *r);
+void anz_row_init(anz_row *row);
+
+const char *anz_source_name(anz_source s);
+const char *anz_kernel_name(anz_kernel k);
+const char *anz_axis_name(anz_axis a);
+const char *anz_saxis_name(anz_saxis a);
+const char *anz_counter_name(anz_counter c);
+const char *anz_stat_name(anz_stat s);
+
+#endif /* PAL_ANALYZE_TABLE_H */

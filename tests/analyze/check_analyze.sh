@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# check_analyze.sh PAL FIXTURES - `pal analyze` end to end on a folder that
+# holds every input format and every kind of bad input (truncated, empty,
+# non-JSON, wrong schema, unknown format, NaN-laden, deeply nested, a huge
+# file, a stale results.json). Checks exit statuses, file:line:col messages,
+# results.json contents, the images (when gnuplot is installed; CI installs
+# it), the missing-gnuplot path, and that the input folder is byte-for-byte
+# unchanged.
+set -euo pipefail
+pal=$1 fixtures=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+in=$work/in out=$work/out
+mkdir -p "$in"
+cp "$fixtures"/good/*.json "$fixtures"/bad/*.json "$in"/
+python3 -c "import sys; sys.stdout.write('[' * 100000 + ']' * 100000)" > "$in/deep.json"
+# huge: a valid start, then 210 MB of (sparse) zeros; must be skipped unread
+printf '{"context": {}, "benchmarks": [' > "$in/huge.json"
+truncate -s 210M "$in/huge.json"
+echo '{"summary_metrics": {"stale": 1}, "plot_files": {}}' > "$in/results.json"
+
+fail() { echo "check_analyze: FAIL: $*" >&2; exit 1; }
+snapshot() { (cd "$in" && find . -type f -printf '%p %s %T@\n' | sort && find . -type f ! -name huge.json -exec sha256sum {} + | sort); }
+before=$(snapshot)
+
+have_gnuplot=0
+command -v "${PAL_GNUPLOT:-gnuplot}" >/dev/null 2>&1 && have_gnuplot=1
+
+# 1. default run: bad files skipped with file:line:col, the rest analysed
+set +e
+"$pal" analyze "$in" "$out" >"$work/log" 2>"$work/err"
+rc=$?
+set -e
+if [[ $have_gnuplot -eq 1 ]]; then
+  [[ $rc -eq 0 ]] || { cat "$work/err"; fail "default run exited $rc"; }
+else
+  [[ $rc -eq 1 ]] || fail "without gnuplot the run must exit 1, got $rc"
+  grep -q "apt-get install gnuplot-nox" "$work/err" || fail "no install hint without gnuplot"
+fi
+for want in "empty.json:1:1: not valid JSON: empty file" \
+            "truncated.json:1:95: not valid JSON: truncated: unterminated string" \
+            "not_json.json:1:1: not valid JSON: unexpected character 't'" \
+            "wrong_schema.json:1:31: wrong schema" \
+            "unknown_format.json:1:1: unknown format" \
+            "deep.json:1:257: not valid JSON: nesting deeper than 256 levels" \
+            "huge.json:1:1: file is 210.0 MiB, over the 64 MiB limit"; do
+  grep -qF "$want" "$work/err" || { cat "$work/err"; fail "missing message: $want"; }
+done
+grep -q "row BM_failing/1 skipped: error_occurred: allocation failed" "$work/err" || fail "errored row not reported"
+grep -q "results.json" "$work/err" && fail "results.json was treated as an input"
+
+python3 - "$out/results.json" "$have_gnuplot" <<'PY'
+import json, sys, os
+r = json.load(open(sys.argv[1]))
+have = sys.argv[2] == "1"
+for k in ("summary_metrics", "plot_files", "plots", "inputs", "generated_at", "version", "statistic"):
+    assert k in r, k
+inp = r["inputs"]
+assert inp["files_read"] == 33, inp["files_read"]          # 32 good + nan_laden
+assert inp["files_skipped"] == 7, inp["files_skipped"]
+reasons = [s["reason"] for s in inp["skipped"]]
+assert all(":1:" in x for x in reasons), reasons
+nan = [f for f in inp["files"] if f["path"].endswith("nan_laden.json")][0]
+assert nan["rows_taken"] == 0 and nan["rows_skipped"] == 3, nan
+fmts = {f["format"] for f in inp["files"]}
+assert fmts == {"gbench", "pytest-benchmark", "nvbench"}, fmts
+sm = r["summary_metrics"]
+assert set(sm["sources"]) == {"cpp", "py", "nvbench"}, sm["sources"]
+expected = ["latency_vs_seq_len", "latency_vs_head_dim", "latency_vs_effective_items",
+            "model_configs_comparison", "speedup_vs_seq_len", "roofline"]
+for name in expected:
+    p = r["plots"][name]
+    assert p["status"] == ("drawn" if have else "sources_only"), (name, p)
+    assert name in sm and sm[name]["points"], name
+    assert "units" in sm[name]
+    if have:
+        assert r["plot_files"][name] == name + ".png"
+pts = sm["latency_vs_seq_len"]["points"]
+assert {p["source"] for p in pts} == {"cpp", "py", "nvbench"}
+assert {p["kernel"] for p in pts} == {"pal", "sdpa"}
+for p in pts:
+    assert p["latency_ms_low"] <= p["latency_ms"] <= p["latency_ms_high"], p
+# the generator makes PAL 15% faster than SDPA in every source
+sp = sm["speedup_vs_seq_len"]["points"]
+assert sp and all(abs(p["speedup"] - 1.15) < 0.1 for p in sp), [p["speedup"] for p in sp]
+models = {p["model"] for p in sm["model_configs_comparison"]["points"]}
+assert "Llama3_70B_Sim" in models, models
+assert sm["roofline"]["machines"][0]["bw_peak"] == 2e10
+PY
+
+if [[ $have_gnuplot -eq 1 ]]; then
+  for name in latency_vs_seq_len latency_vs_head_dim latency_vs_effective_items model_configs_comparison \
+              speedup_vs_seq_len roofline; do
+    head -c 8 "$out/$name.png" | od -An -c | grep -q 'P   N   G' || fail "$name.png is not a PNG"
+    grep -q '<svg' "$out/$name.svg" || fail "$name.svg is not an SVG"
+    [[ -s $out/$name.gp && -s $out/$name.dat ]] || fail "$name .gp/.dat missing"
+  done
+  # the kept script redraws the plot by itself
+  (cd "$out" && rm -f latency_vs_seq_len.png && gnuplot latency_vs_seq_len.gp) || fail "the .gp does not rerun"
+  [[ -s $out/latency_vs_seq_len.png ]] || fail "rerunning the .gp drew nothing"
+fi
+[[ -z $(find "$out" -name '.*' -type f) ]] || fail "temporary files left in the output folder"
+
+# 2. --strict: anything skipped makes the status non-zero
+set +e
+"$pal" analyze "$in" "$work/out2" --strict --no-plots >/dev/null 2>&1
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "--strict exited $rc, want 1"
+
+# 3. gnuplot missing: a clear error, results.json and the sources still written
+set +e
+PAL_GNUPLOT=/nonexistent/gnuplot "$pal" analyze "$fixtures/good" "$work/out3" >/dev/null 2>"$work/err3"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "missing gnuplot exited $rc, want 1"
+grep -q "gnuplot not found.*apt-get install gnuplot-nox" "$work/err3" || fail "no install hint"
+[[ -s $work/out3/results.json && -s $work/out3/roofline.gp && -s $work/out3/roofline.dat ]] || fail "outputs missing"
+[[ ! -e $work/out3/roofline.png ]] || fail "an image appeared without gnuplot"
+
+# 4. nothing readable: non-zero
+set +e
+"$pal" analyze "$fixtures/bad/empty.json" "$fixtures/bad/not_json.json" "$work/out4" --no-plots >/dev/null 2>&1
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "nothing read exited $rc, want 1"
+
+# 5. --stat min never exceeds the median, point by point
+"$pal" analyze "$fixtures/good" "$work/out5" --stat min --no-plots >/dev/null
+"$pal" analyze "$fixtures/good" "$work/out6" --stat median --no-plots >/dev/null
+python3 - "$work/out5/results.json" "$work/out6/results.json" <<'PY'
+import json, sys
+pa = json.load(open(sys.argv[1]))["summary_metrics"]["latency_vs_seq_len"]["points"]
+a = {p["name"]: p["latency_ms"] for p in pa if p["statistic"] == "min"}
+b = {p["name"]: p["latency_ms"] for p in json.load(open(sys.argv[2]))["summary_metrics"]["latency_vs_seq_len"]["points"]}
+# NVBench files without a min summary fall back to their mean, and say so
+assert {p["statistic"] for p in pa if p["source"] == "nvbench"} == {"mean"}
+assert a and all(a[k] <= b[k] for k in a) and any(a[k] < b[k] for k in a)
+PY
+
+# 6. usage errors
+set +e
+"$pal" analyze "$in" >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "one positional argument must be a usage error"
+"$pal" analyze "$in" "$work/o7" --stat mode >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "bad --stat must be a usage error"
+set -e
+
+# the input folder is unchanged, byte for byte
+[[ "$(snapshot)" == "$before" ]] || fail "the input folder changed"
+echo "check_analyze: all checks passed (gnuplot: $have_gnuplot)"

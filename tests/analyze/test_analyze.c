@@ -1,0 +1,533 @@
+/* test_analyze.c - unit tests of the analyzer: JSON parser, each loader and
+ * format version, normalisation rules, newest-wins, results.json. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze/analyze.h"
+#include "analyze/axes.h"
+#include "analyze/json.h"
+#include "analyze/load.h"
+
+/* ---------------------------------------------------------------- helpers */
+static int parse(const char *text, anz_jdoc *doc, anz_jerror *err) {
+  size_t n = strlen(text);
+  char *buf = malloc(n + 1);
+  memcpy(buf, text, n);
+  int rc = anz_json_parse(buf, n, doc, err);
+  /* strings point into buf: keep it alive by leaking into the doc's lifetime */
+  if (rc == 0) {
+    static char *keep[64];
+    static int nkeep;
+    free(keep[nkeep % 64]);
+    keep[nkeep++ % 64] = buf;
+  } else {
+    free(buf);
+  }
+  return rc;
+}
+
+static anz_file_result load_text(const char *text, anz_stat stat) {
+  anz_file_result fr;
+  memset(&fr, 0, sizeof fr);
+  fr.path = "mem.json";
+  size_t n = strlen(text);
+  char *buf = malloc(n + 1);
+  memcpy(buf, text, n);
+  anz_load_opts o = {.stat = stat};
+  anz_load_buffer(buf, n, &o, &fr);
+  free(buf);
+  return fr;
+}
+
+static const anz_row *find_row(const anz_file_result *fr, const char *name_part) {
+  for (size_t i = 0; i < fr->rows.n; ++i)
+    if (fr->rows.v[i].name && strstr(fr->rows.v[i].name, name_part)) return &fr->rows.v[i];
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- json */
+static void json_accepts_nan_and_infinity(void **state) {
+  (void)state;
+  anz_jdoc doc;
+  anz_jerror err;
+  assert_int_equal(parse("{\"a\": NaN, \"b\": -Infinity, \"c\": Infinity, \"d\": -NaN, \"e\": 1.5e3}", &doc, &err), 0);
+  assert_true(isnan(anz_json_number(anz_json_get(doc.root, "a"), NULL)));
+  double b = anz_json_number(anz_json_get(doc.root, "b"), NULL);
+  assert_true(isinf(b) && b < 0);
+  assert_true(isinf(anz_json_number(anz_json_get(doc.root, "c"), NULL)));
+  assert_true(isnan(anz_json_number(anz_json_get(doc.root, "d"), NULL)));
+  assert_float_equal(anz_json_number(anz_json_get(doc.root, "e"), NULL), 1500.0, 0);
+  anz_json_free(&doc);
+}
+
+static void json_reports_line_and_column(void **state) {
+  (void)state;
+  anz_jdoc doc;
+  anz_jerror err;
+  assert_int_equal(parse("{\n  \"a\": [1,\n  2,\n  x]\n}", &doc, &err), -1);
+  assert_int_equal(err.line, 4);
+  assert_int_equal(err.col, 3);
+  assert_non_null(strstr(err.message, "unexpected character 'x'"));
+  /* truncated */
+  assert_int_equal(parse("{\"benchmarks\": [{\"name\": \"a\"", &doc, &err), -1);
+  assert_non_null(strstr(err.message, "truncated"));
+  assert_int_equal(err.line, 1);
+  /* empty and whitespace-only */
+  assert_int_equal(parse("", &doc, &err), -1);
+  assert_non_null(strstr(err.message, "empty"));
+  assert_int_equal(parse(" \n\n ", &doc, &err), -1);
+  assert_int_equal(err.line, 3);
+  /* trailing data, unterminated string, bad number */
+  assert_int_equal(parse("{} {}", &doc, &err), -1);
+  assert_non_null(strstr(err.message, "after the JSON value"));
+  assert_int_equal(parse("[\"abc", &doc, &err), -1);
+  assert_non_null(strstr(err.message, "unterminated string"));
+  assert_int_equal(parse("[01]", &doc, &err), -1);
+  assert_int_equal(parse("[1.]", &doc, &err), -1);
+  assert_int_equal(parse("[-]", &doc, &err), -1);
+}
+
+static void json_limits_nesting_without_recursion_blowup(void **state) {
+  (void)state;
+  size_t depth = 200000;
+  char *text = malloc(2 * depth + 1);
+  memset(text, '[', depth);
+  memset(text + depth, ']', depth);
+  text[2 * depth] = '\0';
+  anz_jdoc doc;
+  anz_jerror err;
+  assert_int_equal(parse(text, &doc, &err), -1);
+  assert_non_null(strstr(err.message, "nesting deeper than"));
+  assert_int_equal(err.col, ANZ_JSON_MAX_DEPTH + 1);
+  /* exactly at the limit is fine */
+  memset(text, '[', ANZ_JSON_MAX_DEPTH);
+  memset(text + ANZ_JSON_MAX_DEPTH, ']', ANZ_JSON_MAX_DEPTH);
+  text[2 * ANZ_JSON_MAX_DEPTH] = '\0';
+  assert_int_equal(parse(text, &doc, &err), 0);
+  anz_json_free(&doc);
+  free(text);
+}
+
+static void json_decodes_strings(void **state) {
+  (void)state;
+  anz_jdoc doc;
+  anz_jerror err;
+  assert_int_equal(parse("{\"k\\u00e9y\": \"a\\\"b\\\\c\\n\\u20ac\\ud83d\\ude00\"}", &doc, &err), 0);
+  const anz_jvalue *v = doc.root->u.first;
+  assert_string_equal(v->key, "k\xc3\xa9y");
+  assert_string_equal(anz_json_string(v), "a\"b\\c\n\xe2\x82\xac\xf0\x9f\x98\x80");
+  /* numbers stored as strings (NVBench) */
+  anz_json_free(&doc);
+  assert_int_equal(parse("{\"v\": \"0.000243\", \"w\": \"abc\"}", &doc, &err), 0);
+  int ok;
+  assert_float_equal(anz_json_number(anz_json_get(doc.root, "v"), &ok), 0.000243, 1e-15);
+  assert_true(ok);
+  anz_json_number(anz_json_get(doc.root, "w"), &ok);
+  assert_false(ok);
+  anz_json_free(&doc);
+}
+
+/* ---------------------------------------------------------------- gbench */
+static const char *gb_ours =
+    "{\"context\": {\"date\": \"2026-11-27T03:20:54+00:00\", \"host_name\": \"vm\", \"json_schema_version\": 1,"
+    " \"bw_peak\": 2e10, \"peak_compute_flops\": 1e12},\n"
+    " \"benchmarks\": [\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\", \"run_name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\","
+    "   \"run_type\": \"iteration\", \"real_time\": 10, \"time_unit\": \"us\", \"kernel\": \"pal\", \"seq_len\": 256,"
+    "   \"batch\": 2, \"num_q_heads\": 32, \"dtype\": \"fp16\", \"bytes_per_second\": 1e9, \"flops_per_second\": 4e9},\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\", \"run_name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\","
+    "   \"run_type\": \"iteration\", \"real_time\": 30, \"time_unit\": \"us\", \"kernel\": \"pal\", \"seq_len\": 256,"
+    "   \"batch\": 2, \"num_q_heads\": 32, \"dtype\": \"fp16\", \"bytes_per_second\": 3e8},\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\", \"run_name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\","
+    "   \"run_type\": \"iteration\", \"real_time\": 20, \"time_unit\": \"us\", \"kernel\": \"pal\", \"seq_len\": 256,"
+    "   \"batch\": 2, \"num_q_heads\": 32, \"dtype\": \"fp16\", \"bytes_per_second\": 5e8},\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2_median\", \"run_name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256/batch:2\","
+    "   \"run_type\": \"aggregate\", \"aggregate_name\": \"median\", \"aggregate_unit\": \"time\", \"real_time\": 19,"
+    "   \"time_unit\": \"us\", \"kernel\": \"pal\", \"seq_len\": 256, \"bytes_per_second\": 7e8}\n"
+    " ]}";
+
+static void gbench_takes_the_files_median_and_counters(void **state) {
+  (void)state;
+  anz_file_result fr = load_text(gb_ours, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_string_equal(fr.format, "gbench");
+  assert_string_equal(fr.version, "schema 1");
+  assert_int_equal(fr.rows.n, 1);
+  const anz_row *r = &fr.rows.v[0];
+  assert_float_equal(r->time_s, 19e-6, 1e-15); /* the file's own median aggregate */
+  assert_string_equal(r->stat_used, "median");
+  assert_string_equal(r->spread_used, "iqr");
+  assert_float_equal(r->low_s, 15e-6, 1e-15); /* q1 of 10,20,30 */
+  assert_float_equal(r->high_s, 25e-6, 1e-15);
+  assert_float_equal(r->counter[ANZ_C_BYTES_PER_SECOND], 7e8, 0); /* from the median row */
+  assert_int_equal(r->kernel, ANZ_K_PAL);
+  assert_int_equal(r->source, ANZ_SRC_CPP);
+  assert_int_equal(r->study, ANZ_STUDY_SEQ_LEN);
+  assert_string_equal(r->family, "BM_PAL_LatencyVsSeqLen");
+  assert_float_equal(r->axis[ANZ_AX_SEQ_LEN], 256, 0);
+  assert_float_equal(r->axis[ANZ_AX_EFFECTIVE_ITEMS], 64, 0); /* batch x q heads */
+  assert_string_equal(r->saxis[ANZ_SX_DTYPE], "fp16");
+  assert_string_equal(r->saxis[ANZ_SX_MACHINE], "vm");
+  assert_float_equal(r->bw_peak, 2e10, 0);
+  assert_float_equal(r->run_epoch, 1795749654.0, 0); /* 2026-11-27T03:20:54Z */
+  anz_file_result_free(&fr);
+  /* min and mean come from the repetitions when no aggregate has them */
+  fr = load_text(gb_ours, ANZ_STAT_MIN);
+  assert_float_equal(fr.rows.v[0].time_s, 10e-6, 1e-15);
+  assert_string_equal(fr.rows.v[0].stat_used, "min");
+  assert_float_equal(fr.rows.v[0].counter[ANZ_C_FLOPS_PER_SECOND], 4e9, 0); /* the min row's counters */
+  anz_file_result_free(&fr);
+  fr = load_text(gb_ours, ANZ_STAT_MEAN);
+  assert_float_equal(fr.rows.v[0].time_s, 20e-6, 1e-15);
+  anz_file_result_free(&fr);
+}
+
+/* An old-style file: no json_schema_version, no run_name/run_type, default
+ * unit ns, seed positional arguments, errors and skips, NaN times. */
+static const char *gb_old =
+    "{\"context\": {\"date\": \"2025-05-17 10:30:15\", \"host_name\": \"mac\", \"library_build_type\": \"release\"},\n"
+    " \"benchmarks\": [\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/64/128_mean\", \"aggregate_name\": \"mean\", \"real_time\": 5000, \"cpu_time\": 1},\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/64/128_median\", \"aggregate_name\": \"median\", \"real_time\": 4000},\n"
+    "  {\"name\": \"BM_SDPA_LatencyVsNumItems/32\", \"real_time\": 2.5, \"time_unit\": \"ms\"},\n"
+    "  {\"name\": \"BM_SDPA_ModelConfig_Llama3_70B_Sim\", \"real_time\": 1.5, \"time_unit\": \"s\"},\n"
+    "  {\"name\": \"BM_broken/1\", \"error_occurred\": true, \"error_message\": \"device lost\"},\n"
+    "  {\"name\": \"BM_skip/1\", \"skipped\": true, \"skip_message\": \"not on this CPU\"},\n"
+    "  {\"name\": \"BM_nan/1\", \"real_time\": NaN, \"time_unit\": \"ns\"},\n"
+    "  {\"name\": \"BM_unit/1\", \"real_time\": 1, \"time_unit\": \"fortnights\"},\n"
+    "  42\n"
+    " ]}";
+
+static void gbench_old_layout_positional_errors(void **state) {
+  (void)state;
+  anz_file_result fr = load_text(gb_old, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_int_equal(fr.rows.n, 3);
+  const anz_row *pal = find_row(&fr, "BM_PAL_LatencyVsSeqLen/64/128");
+  assert_non_null(pal);
+  assert_string_equal(pal->name, "BM_PAL_LatencyVsSeqLen/64/128"); /* _median stripped */
+  assert_float_equal(pal->time_s, 4000e-9, 1e-15);             /* ns by default */
+  assert_float_equal(pal->axis[ANZ_AX_SEQ_LEN], 128, 0);
+  assert_float_equal(pal->axis[ANZ_AX_ITEMS], 64, 0);
+  const anz_row *sd = find_row(&fr, "BM_SDPA_LatencyVsNumItems");
+  assert_float_equal(sd->time_s, 2.5e-3, 1e-12);
+  assert_float_equal(sd->axis[ANZ_AX_BATCH], 32, 0);
+  assert_int_equal(sd->kernel, ANZ_K_SDPA);
+  assert_int_equal(sd->study, ANZ_STUDY_ITEMS);
+  const anz_row *mc = find_row(&fr, "ModelConfig");
+  assert_string_equal(mc->family, "BM_SDPA_ModelConfig");
+  assert_string_equal(mc->saxis[ANZ_SX_MODEL], "Llama3_70B_Sim");
+  assert_int_equal(mc->study, ANZ_STUDY_MODEL);
+  assert_float_equal(mc->time_s, 1.5, 0);
+  /* 5 rows reported: error, skip, NaN, bad unit, non-object */
+  assert_int_equal(fr.rows_skipped, 5);
+  int saw_error = 0, saw_skip = 0, saw_nan = 0, saw_unit = 0;
+  for (size_t i = 0; i < fr.nskips; ++i) {
+    saw_error |= strstr(fr.skips[i].reason, "error_occurred: device lost") != NULL;
+    saw_skip |= strstr(fr.skips[i].reason, "skipped: not on this CPU") != NULL;
+    saw_nan |= strstr(fr.skips[i].reason, "NaN") != NULL;
+    saw_unit |= strstr(fr.skips[i].reason, "fortnights") != NULL;
+  }
+  assert_true(saw_error && saw_skip && saw_nan && saw_unit);
+  anz_file_result_free(&fr);
+}
+
+/* ---------------------------------------------------------------- pytest */
+static const char *py_v5 =
+    "{\"machine_info\": {\"node\": \"vm\", \"cpu\": {\"brand_raw\": \"Xeon\"}}, \"commit_info\": {},"
+    " \"datetime\": \"2026-11-27T04:00:00.123456+00:00\", \"version\": \"5.1.0\",\n"
+    " \"benchmarks\": [\n"
+    "  {\"group\": null, \"name\": \"test_pal_latency_vs_seq_len[512-fp16]\", \"params\": {\"seq_len\": 512},"
+    "   \"param\": \"512-fp16\", \"extra_info\": {\"kernel\": \"pal\", \"seq_len\": 1024, \"batch\": 1, \"num_q_heads\": 8,"
+    "   \"dtype\": \"float16\", \"bytes_per_second\": 5e9},"
+    "   \"stats\": {\"min\": 0.001, \"max\": 0.004, \"mean\": 0.002, \"stddev\": 0.0005, \"rounds\": 10, \"median\": 0.0019,"
+    "   \"q1\": 0.0015, \"q3\": 0.0025, \"iqr\": 0.001, \"ops\": 500, \"data\": [0.001, 0.002]}},\n"
+    "  {\"name\": \"test_sdpa_latency_model_configs[Llama3_70B_Sim-model_params0]\", \"param\": \"Llama3_70B_Sim-model_params0\","
+    "   \"params\": {\"model_params\": {\"nq\": 1}},"
+    "   \"stats\": {\"min\": 0.01, \"max\": 0.04, \"mean\": 0.02, \"stddev\": 0.005, \"rounds\": 5, \"median\": 0.018}},\n"
+    "  {\"name\": \"test_no_stats\"}\n"
+    " ]}";
+
+static void pytest_v5_extra_info_first(void **state) {
+  (void)state;
+  anz_file_result fr = load_text(py_v5, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_string_equal(fr.format, "pytest-benchmark");
+  assert_string_equal(fr.version, "5.1.0");
+  assert_int_equal(fr.rows.n, 2);
+  assert_int_equal(fr.rows_skipped, 1);
+  const anz_row *r = find_row(&fr, "test_pal_latency_vs_seq_len");
+  assert_int_equal(r->source, ANZ_SRC_PY);
+  assert_float_equal(r->time_s, 0.0019, 1e-12);
+  assert_float_equal(r->low_s, 0.0015, 1e-12);
+  assert_float_equal(r->axis[ANZ_AX_SEQ_LEN], 1024, 0); /* extra_info beats params and the id */
+  assert_string_equal(r->saxis[ANZ_SX_DTYPE], "fp16");
+  assert_float_equal(r->axis[ANZ_AX_EFFECTIVE_ITEMS], 8, 0);
+  assert_float_equal(r->counter[ANZ_C_BYTES_PER_SECOND], 5e9, 0);
+  assert_int_equal(r->study, ANZ_STUDY_SEQ_LEN);
+  assert_string_equal(r->family, "test_pal_latency_vs_seq_len");
+  const anz_row *m = find_row(&fr, "model_configs");
+  assert_string_equal(m->saxis[ANZ_SX_MODEL], "Llama3_70B_Sim");
+  assert_int_equal(m->kernel, ANZ_K_SDPA);
+  assert_int_equal(m->study, ANZ_STUDY_MODEL);
+  anz_file_result_free(&fr);
+}
+
+static void pytest_v3_and_v4_layouts(void **state) {
+  (void)state;
+  /* 3.x: no ops, no data, params with seed-style names; 4.x: group set */
+  const char *v3 =
+      "{\"machine_info\": {\"node\": \"old\"}, \"datetime\": \"2019-01-01T00:00:00\", \"version\": \"3.2.3\","
+      " \"benchmarks\": [{\"group\": null, \"name\": \"test_sdpa_latency_vs_batch_size[64]\","
+      " \"params\": {\"batch_size_val\": 64}, \"param\": \"64\","
+      " \"stats\": {\"min\": 1.0, \"max\": 3.0, \"mean\": 2.0, \"stddev\": 0.5, \"rounds\": 3, \"median\": 2.0,"
+      " \"iqr\": 1.0, \"q1\": 1.5, \"q3\": 2.5}}]}";
+  anz_file_result fr = load_text(v3, ANZ_STAT_MEAN);
+  assert_int_equal(fr.rows.n, 1);
+  assert_string_equal(fr.version, "3.2.3");
+  assert_float_equal(fr.rows.v[0].time_s, 2.0, 0);
+  assert_string_equal(fr.rows.v[0].spread_used, "stddev");
+  assert_float_equal(fr.rows.v[0].axis[ANZ_AX_BATCH], 64, 0);
+  assert_int_equal(fr.rows.v[0].study, ANZ_STUDY_ITEMS);
+  anz_file_result_free(&fr);
+  const char *v4 =
+      "{\"machine_info\": {\"node\": \"n\"}, \"version\": \"4.0.0\", \"benchmarks\": [{\"group\": \"latency_vs_head_dim\","
+      " \"name\": \"test_x[128]\", \"param\": \"128\", \"params\": {\"head_dim_val\": 128},"
+      " \"stats\": {\"min\": 1e-3, \"max\": 2e-3, \"mean\": 1.5e-3, \"stddev\": 1e-4, \"rounds\": 3, \"median\": 1.4e-3}}]}";
+  fr = load_text(v4, ANZ_STAT_MIN);
+  assert_int_equal(fr.rows.n, 1);
+  assert_string_equal(fr.rows.v[0].family, "latency_vs_head_dim");
+  assert_float_equal(fr.rows.v[0].axis[ANZ_AX_HEAD_DIM], 128, 0);
+  assert_float_equal(fr.rows.v[0].time_s, 1e-3, 0);
+  anz_file_result_free(&fr);
+}
+
+/* ---------------------------------------------------------------- nvbench */
+static const char *nvb =
+    "{\"meta\": {\"version\": {\"json\": {\"string\": \"1.0.0\"}}},"
+    " \"devices\": [{\"id\": 0, \"name\": \"NVIDIA H100\", \"global_memory_bus_bandwidth\": 3.35e12}],"
+    " \"benchmarks\": [{\"name\": \"paged_attention_decode\", \"states\": [\n"
+    "  {\"name\": \"Device=0 SeqLen=2^10 T=F16\", \"device\": 0,"
+    "   \"axis_values\": [{\"name\": \"SeqLen\", \"type\": \"int64\", \"value\": \"1024\"}, {\"name\": \"T\", \"type\": \"type\", \"value\": \"F16\"}],"
+    "   \"summaries\": [{\"tag\": \"nv/cold/time/gpu/mean\", \"data\": [{\"name\": \"value\", \"type\": \"float64\", \"value\": \"0.000250\"}]},"
+    "                  {\"tag\": \"nv/cold/time/gpu/stdev/relative\", \"data\": [{\"name\": \"value\", \"type\": \"float64\", \"value\": \"0.02\"}]},"
+    "                  {\"tag\": \"nv/cold/bw/global/bytes_per_second\", \"data\": [{\"name\": \"value\", \"type\": \"float64\", \"value\": \"2.1e12\"}]}],"
+    "   \"is_skipped\": false},\n"
+    "  {\"name\": \"Device=0 SeqLen=2^20 T=F16\", \"device\": 0, \"is_skipped\": true, \"skip_reason\": \"out of memory\"},\n"
+    "  {\"name\": \"Device=0 SeqLen=2^11 T=F16\", \"device\": 0, \"summaries\": [{\"tag\": \"nv/cold/time/gpu/mean\", \"data\": [{\"name\": \"value\", \"value\": null}]}]}\n"
+    " ]}]}";
+
+static void nvbench_string_numbers_and_skips(void **state) {
+  (void)state;
+  anz_file_result fr = load_text(nvb, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_string_equal(fr.format, "nvbench");
+  assert_string_equal(fr.version, "1.0.0");
+  assert_int_equal(fr.rows.n, 1);
+  assert_int_equal(fr.rows_skipped, 2);
+  const anz_row *r = &fr.rows.v[0];
+  assert_int_equal(r->source, ANZ_SRC_NVBENCH);
+  assert_float_equal(r->time_s, 0.00025, 1e-15); /* no median in the file: the mean */
+  assert_string_equal(r->stat_used, "mean");
+  assert_float_equal(r->high_s, 0.00025 * 1.02, 1e-12);
+  assert_float_equal(r->axis[ANZ_AX_SEQ_LEN], 1024, 0);
+  assert_string_equal(r->saxis[ANZ_SX_DTYPE], "fp16");
+  assert_string_equal(r->saxis[ANZ_SX_MACHINE], "NVIDIA H100");
+  assert_float_equal(r->bw_peak, 3.35e12, 0);
+  assert_int_equal(r->kernel, ANZ_K_PAL); /* "paged" in the name */
+  assert_non_null(strstr(fr.skips[0].reason, "skipped: out of memory"));
+  anz_file_result_free(&fr);
+}
+
+/* ---------------------------------------------------------------- bad input */
+static void bad_files_say_where_and_why(void **state) {
+  (void)state;
+  static const struct {
+    const char *text, *expect;
+  } cases[] = {
+      {"", "mem.json:1:1: not valid JSON: empty file"},
+      {"{\"context\": {}, \"benchmarks\": [", "mem.json:1:32: not valid JSON: truncated"},
+      {"hello", "mem.json:1:1: not valid JSON: unexpected character 'h'"},
+      {"[1, 2]", "mem.json:1:1: not a benchmark result"},
+      {"{\"foo\": 1}", "mem.json:1:1: unknown format: no \"benchmarks\" member"},
+      {"{\"context\": {}, \"benchmarks\": {}}", "mem.json:1:31: wrong schema: \"benchmarks\" is not an array"},
+      {"{\"benchmarks\": [{\"x\": 1}]}", "mem.json:1:17: unknown format"},
+      {"{\"context\": 5, \"benchmarks\": []}", "mem.json:1:13: wrong schema: \"context\" is not an object"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    anz_file_result fr = load_text(cases[i].text, ANZ_STAT_MEDIAN);
+    assert_true(fr.skipped);
+    if (!strstr(fr.reason, cases[i].expect)) fail_msg("case %zu: got '%s', want '%s'", i, fr.reason, cases[i].expect);
+    assert_int_equal(fr.rows.n, 0);
+    anz_file_result_free(&fr);
+  }
+  /* our own results.json is recognised by content, not an error */
+  anz_file_result fr = load_text("{\"summary_metrics\": {}, \"plot_files\": {}}", ANZ_STAT_MEDIAN);
+  assert_true(fr.own_output);
+  anz_file_result_free(&fr);
+}
+
+static void nan_laden_file_keeps_good_rows(void **state) {
+  (void)state;
+  const char *t =
+      "{\"context\": {\"load_avg\": [NaN, Infinity]}, \"benchmarks\": ["
+      "{\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:64\", \"real_time\": NaN, \"time_unit\": \"ns\", \"bytes_per_second\": NaN},"
+      "{\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:128\", \"real_time\": 100, \"time_unit\": \"ns\", \"bytes_per_second\": -Infinity},"
+      "{\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:256\", \"real_time\": Infinity, \"time_unit\": \"ns\"}]}";
+  anz_file_result fr = load_text(t, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_int_equal(fr.rows.n, 1);
+  assert_int_equal(fr.rows_skipped, 2);
+  assert_float_equal(fr.rows.v[0].axis[ANZ_AX_SEQ_LEN], 128, 0);
+  anz_file_result_free(&fr);
+}
+
+/* ---------------------------------------------------------------- normalisation */
+static void normalisation_rules(void **state) {
+  (void)state;
+  assert_int_equal(anz_axis_lookup("seq_len_val").index, ANZ_AX_SEQ_LEN);
+  assert_int_equal(anz_axis_lookup("SeqLen").index, ANZ_AX_SEQ_LEN);
+  assert_int_equal(anz_axis_lookup("history_len_val").index, ANZ_AX_SEQ_LEN);
+  assert_int_equal(anz_axis_lookup("num_query_items_val").index, ANZ_AX_ITEMS);
+  assert_int_equal(anz_axis_lookup("batch_size").index, ANZ_AX_BATCH);
+  assert_int_equal(anz_axis_lookup("tokens_per_page").index, ANZ_AX_PAGE_SIZE);
+  assert_int_equal(anz_axis_lookup("model_config_name").kind, ANZ_REF_STR);
+  assert_int_equal(anz_axis_lookup("real_time").kind, ANZ_REF_NONE);
+  anz_strings s = {0};
+  assert_string_equal(anz_dtype_normalize(&s, "UNSERIALIZABLE[mlx.core.float16]"), "fp16");
+  assert_string_equal(anz_dtype_normalize(&s, "torch.bfloat16"), "bf16");
+  assert_string_equal(anz_dtype_normalize(&s, "F32"), "fp32");
+  assert_string_equal(anz_dtype_normalize(&s, "E4M3"), "e4m3");
+  anz_strings_free(&s);
+  assert_int_equal(anz_kernel_classify("BM_PAL_LatencyVsSeqLen"), ANZ_K_PAL);
+  assert_int_equal(anz_kernel_classify("test_sdpa_latency_vs_seq_len"), ANZ_K_SDPA);
+  assert_int_equal(anz_kernel_classify("BM_MLX_SDPA_DecodeLatency"), ANZ_K_SDPA);
+  assert_int_equal(anz_kernel_classify("PagedAttention"), ANZ_K_PAL);
+  assert_int_equal(anz_kernel_classify("principal_components"), ANZ_K_OTHER);
+  assert_int_equal(anz_study_from_family("BM_PAL_DecodeLatencyVsHistoryLen"), ANZ_STUDY_SEQ_LEN);
+  assert_int_equal(anz_study_from_family("test_pal_latency_vs_query_items"), ANZ_STUDY_ITEMS);
+  assert_int_equal(anz_study_from_family("test_pal_latency_model_configs"), ANZ_STUDY_MODEL);
+  assert_int_equal(anz_study_from_family("BM_memcpy"), ANZ_STUDY_NONE);
+  assert_float_equal(anz_parse_date("1970-01-02T00:00:00Z"), 86400, 0);
+  assert_float_equal(anz_parse_date("1970-01-02T01:00:00+01:00"), 86400, 0);
+  assert_float_equal(anz_parse_date("1970-01-01T00:00:01.5"), 1.5, 0);
+  assert_true(isnan(anz_parse_date("yesterday")));
+  assert_float_equal(anz_filename_epoch("/x/cpp_all_BM_X_19700102_000001.json"), 86401, 0);
+  assert_true(isnan(anz_filename_epoch("plain.json")));
+}
+
+/* ---------------------------------------------------------------- table + results */
+static char tmpdir[256];
+
+static void write_file(const char *name, const char *text) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", tmpdir, name);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char *run_tpl =
+    "{\"context\": {\"date\": \"%s\", \"host_name\": \"vm\"}, \"benchmarks\": ["
+    "{\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:64\", \"run_type\": \"iteration\", \"real_time\": %d, \"time_unit\": \"ns\"}]}";
+
+static void newest_run_wins_unless_all_runs(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+  char text[512];
+  snprintf(text, sizeof text, run_tpl, "2026-01-02T00:00:00+00:00", 200);
+  write_file("b_new.json", text);
+  snprintf(text, sizeof text, run_tpl, "2026-01-01T00:00:00+00:00", 100);
+  write_file("c_old.json", text);
+  write_file("results.json", "{\"summary_metrics\": {}, \"plot_files\": {}}");
+  write_file("a_broken.json", "{\"context\": {}, \"benchmarks\": [");
+  const char *inputs[] = {tmpdir};
+  anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN,
+                   .no_plots = 1, .out = stdout, .err = stderr};
+  char **paths;
+  size_t n;
+  assert_int_equal(anz_collect_inputs(&o, &paths, &n), 0);
+  assert_int_equal(n, 3); /* results.json is never an input */
+  anz_table t;
+  assert_int_equal(anz_table_load(&o, paths, n, &t), 0);
+  assert_int_equal(t.nrows, 1);
+  assert_int_equal(t.rows_superseded, 1);
+  assert_float_equal(t.rows[0]->time_s, 200e-9, 1e-18);
+  anz_table_free(&t);
+  o.all_runs = 1;
+  assert_int_equal(anz_table_load(&o, paths, n, &t), 0);
+  assert_int_equal(t.nrows, 2);
+  anz_table_free(&t);
+  for (size_t i = 0; i < n; ++i) free(paths[i]);
+  free(paths);
+
+  /* the whole run: results.json lists inputs, skips and plot statuses */
+  o.all_runs = 0;
+  o.strict = 0;
+  assert_int_equal(anz_run(&o), 0);
+  o.strict = 1;
+  assert_int_equal(anz_run(&o), 1); /* a_broken.json was skipped */
+  char rp[512];
+  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
+  FILE *f = fopen(rp, "r");
+  assert_non_null(f);
+  static char buf[1 << 20];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  anz_jdoc doc;
+  anz_jerror err;
+  assert_int_equal(anz_json_parse(buf, len, &doc, &err), 0);
+  const anz_jvalue *in = anz_json_get(doc.root, "inputs");
+  assert_float_equal(anz_json_number(anz_json_get(in, "files_read"), NULL), 2, 0);
+  assert_float_equal(anz_json_number(anz_json_get(in, "files_skipped"), NULL), 1, 0);
+  assert_float_equal(anz_json_number(anz_json_get(in, "rows_superseded"), NULL), 1, 0);
+  const anz_jvalue *sk = anz_json_get(in, "skipped");
+  assert_non_null(strstr(anz_json_string(anz_json_get(sk->u.first, "reason")), "a_broken.json:1:32: not valid JSON"));
+  assert_non_null(anz_json_string(anz_json_get(doc.root, "generated_at")));
+  assert_non_null(anz_json_string(anz_json_get(doc.root, "version")));
+  const anz_jvalue *sm = anz_json_get(doc.root, "summary_metrics");
+  const anz_jvalue *seq = anz_json_get(sm, "latency_vs_seq_len");
+  assert_non_null(seq);
+  const anz_jvalue *pt = anz_json_get(seq, "points")->u.first;
+  assert_float_equal(anz_json_number(anz_json_get(pt, "latency_ms"), NULL), 200e-6, 1e-12);
+  assert_string_equal(anz_json_string(anz_json_get(anz_json_get(seq, "units"), "latency_ms")), "milliseconds per call");
+  const anz_jvalue *plots = anz_json_get(doc.root, "plots");
+  assert_string_equal(anz_json_string(anz_json_get(anz_json_get(plots, "latency_vs_seq_len"), "status")), "sources_only");
+  assert_string_equal(anz_json_string(anz_json_get(anz_json_get(plots, "roofline"), "status")), "skipped");
+  assert_non_null(anz_json_string(anz_json_get(anz_json_get(plots, "roofline"), "note")));
+  anz_json_free(&doc);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(json_accepts_nan_and_infinity),
+      cmocka_unit_test(json_reports_line_and_column),
+      cmocka_unit_test(json_limits_nesting_without_recursion_blowup),
+      cmocka_unit_test(json_decodes_strings),
+      cmocka_unit_test(gbench_takes_the_files_median_and_counters),
+      cmocka_unit_test(gbench_old_layout_positional_errors),
+      cmocka_unit_test(pytest_v5_extra_info_first),
+      cmocka_unit_test(pytest_v3_and_v4_layouts),
+      cmocka_unit_test(nvbench_string_numbers_and_skips),
+      cmocka_unit_test(bad_files_say_where_and_why),
+      cmocka_unit_test(nan_laden_file_keeps_good_rows),
+      cmocka_unit_test(normalisation_rules),
+      cmocka_unit_test(newest_run_wins_unless_all_runs),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
