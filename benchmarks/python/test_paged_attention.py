@@ -23,7 +23,11 @@ import workloads as w
 
 def run(benchmark, call, extra):
     benchmark.extra_info.update(extra)
+    load = w.LoadMeter()
     benchmark(call)
+    foreign = load.foreign()
+    if foreign is not None:
+        benchmark.extra_info["foreign_load"] = foreign
 
 
 # ---------------------------------------------------------- decode vs seq_len

@@ -5,6 +5,7 @@ a py row and a cpp row of the same instance can be put side by side."""
 import itertools
 import math
 import os
+import time
 
 import numpy as np
 
@@ -115,6 +116,34 @@ def random_fill(a, seed):
         n = min(block.size, flat.size - at)
         flat[at:at + n] = block[:n]
     return a
+
+
+class LoadMeter:
+    """The share of all CPUs' time that other processes took since creation,
+    as `pal bench` records it (foreign_load): machine-wide busy time from
+    /proc/stat minus this process's CPU time, over wall time x CPUs."""
+
+    def __init__(self):
+        self.busy0, self.self0, self.wall0 = _busy_s(), time.process_time(), time.monotonic()
+
+    def foreign(self):
+        busy1 = _busy_s()
+        if self.busy0 is None or busy1 is None:
+            return None
+        wall = time.monotonic() - self.wall0
+        other = (busy1 - self.busy0) - (time.process_time() - self.self0)
+        share = other / (wall * (os.cpu_count() or 1)) if wall > 0 else 0.0
+        return min(1.0, max(0.0, share))
+
+
+def _busy_s():
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")
 
 
 def threads_used(c):

@@ -136,6 +136,9 @@ int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
     t->nrows = w;
     qsort(t->rows, w, sizeof *t->rows, cmp_order);
   }
+  t->rows_contended = 0;
+  for (size_t i = 0; i < t->nrows; ++i)
+    t->rows_contended += t->rows[i]->counter[ANZ_C_FOREIGN_LOAD] > ANZ_CONTENDED_LOAD;
   return 0;
 }
 
@@ -266,6 +269,12 @@ int anz_run(const anz_options *o) {
           "skipped; %zu plots drawn, %zu without data; %s\n",
           files_read, t.nrows, t.rows_superseded, files_skipped, rows_skipped, drawn, skipped_plots,
           exit_status == 2 ? "results.json NOT written" : rpath);
+  if (t.rows_contended)
+    fprintf(o->out,
+            "pal analyze: WARNING: %zu of %zu results were measured while other processes took more than "
+            "%.0f%% of the CPUs (foreign_load); their times are not trustworthy (results.json: inputs.rows_contended, "
+            "points' foreign_load)\n",
+            t.rows_contended, t.nrows, 100 * ANZ_CONTENDED_LOAD);
   if (exit_status == 0) {
     if (files_read == 0 || t.nrows == 0) exit_status = 1;
     if (gnuplot_missing || plot_failed) exit_status = 1;

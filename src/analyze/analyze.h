@@ -27,6 +27,10 @@ typedef struct anz_options {
   FILE *out, *err;       /* progress and diagnostics (stdout, stderr) */
 } anz_options;
 
+/* A result measured while other processes took more than this share of the
+ * CPUs (pal bench's foreign_load) is counted and flagged as contended. */
+#define ANZ_CONTENDED_LOAD 0.05
+
 /* The table the plotters see. */
 typedef struct anz_table {
   anz_file_result *files;
@@ -34,6 +38,7 @@ typedef struct anz_table {
   anz_row **rows; /* kept rows, in a stable order */
   size_t nrows;
   size_t rows_superseded; /* older runs dropped by newest-wins */
+  size_t rows_contended;  /* kept rows whose foreign_load exceeds ANZ_CONTENDED_LOAD */
   const anz_options *opts;
 } anz_table;
 

@@ -41,6 +41,7 @@ static const struct {
     {"error_message", F_ERROR_MSG, 0},
     {"error_occurred", F_ERROR, 0},
     {"flops_per_second", F_COUNTER, ANZ_C_FLOPS_PER_SECOND},
+    {"foreign_load", F_COUNTER, ANZ_C_FOREIGN_LOAD},
     {"items_per_second", F_COUNTER, ANZ_C_ITEMS_PER_SECOND},
     {"name", F_NAME, 0},
     {"real_time", F_REAL_TIME, 0},

@@ -17,6 +17,7 @@ static const struct {
     {"bytes_per_second", ANZ_C_BYTES_PER_SECOND}, {"flops_per_second", ANZ_C_FLOPS_PER_SECOND},
     {"items_per_second", ANZ_C_ITEMS_PER_SECOND}, {"bw_util", ANZ_C_BW_UTIL},
     {"roofline_util", ANZ_C_ROOFLINE_UTIL},       {"arithmetic_intensity", ANZ_C_ARITHMETIC_INTENSITY},
+    {"foreign_load", ANZ_C_FOREIGN_LOAD},
 };
 
 static double num(const anz_jvalue *obj, const char *key) { return anz_json_number(anz_json_get(obj, key), NULL); }

@@ -65,6 +65,7 @@ static void row_fields(json_t *o, const anz_row *r) {
   set(o, "statistic", json_string(r->stat_used));
   set(o, "spread", json_string(r->spread_used));
   set(o, "samples", num(r->samples));
+  if (isfinite(r->counter[ANZ_C_FOREIGN_LOAD])) set(o, "foreign_load", num(r->counter[ANZ_C_FOREIGN_LOAD]));
   set(o, "file", str_or_null(r->file));
 }
 
@@ -179,6 +180,7 @@ static json_t *inputs(const anz_table *t) {
   set(in, "rows_skipped", json_integer((json_int_t)rows_skipped));
   set(in, "rows_superseded", json_integer((json_int_t)t->rows_superseded));
   set(in, "rows_used", json_integer((json_int_t)t->nrows));
+  set(in, "rows_contended", json_integer((json_int_t)t->rows_contended));
   set(in, "files", read);
   set(in, "skipped", skipped);
   return in;

@@ -98,7 +98,8 @@ const char *anz_saxis_name(anz_saxis a) {
 
 const char *anz_counter_name(anz_counter c) {
   static const char *const n[] = {"bytes_per_second", "flops_per_second",  "items_per_second",
-                                  "bw_util",          "roofline_util",     "arithmetic_intensity"};
+                                  "bw_util",          "roofline_util",     "arithmetic_intensity",
+                                  "foreign_load"};
   return (unsigned)c < ANZ_C_COUNT ? n[c] : "?";
 }
 

@@ -55,6 +55,7 @@ typedef enum anz_counter {
   ANZ_C_BW_UTIL,
   ANZ_C_ROOFLINE_UTIL,
   ANZ_C_ARITHMETIC_INTENSITY,
+  ANZ_C_FOREIGN_LOAD, /* share of the CPUs other processes took while it was measured */
   ANZ_C_COUNT
 } anz_counter;
 
