@@ -93,7 +93,8 @@ def pytest_file(rng, kernel, fam, axis, values, rows, ts):
         stats = dict(min=data[0], max=data[-1], mean=mean, stddev=0.01 * mean, rounds=len(data), median=med,
                      iqr=q3 - q1, q1=q1, q3=q3, iqr_outliers=0, stddev_outliers=1, outliers="1;0",
                      ld15iqr=data[0], hd15iqr=data[-1], ops=1 / mean, total=sum(data), iterations=1, data=data)
-        extra = dict(kernel=kernel, op="decode", **ax)
+        # as benchmarks/python writes it: the cpp family name and cache mode too
+        extra = dict(kernel=kernel, op="decode", family=f"BM_{kernel.upper()}_{fam}", cache="cold", **ax)
         param = f"{value}-{i // len(values)}"
         benches.append(dict(group=None, name=f"{test}[{param}]", fullname=f"python/bench.py::{test}[{param}]",
                             params={"case": i}, param=param, extra_info=extra,

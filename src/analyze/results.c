@@ -88,10 +88,17 @@ static json_t *plot_points(const anz_plot *p) {
         snprintf(key, sizeof key, "%s_high", p->panel[k].metric);
         set(o, key, num(pt->hi[k]));
       }
-      if (pt->row2) {
+      if (pt->row2 && pt->row2->kernel != pt->row->kernel) { /* speedup: PAL row, SDPA row */
         set(o, "pal_latency_ms", num(pt->row->time_s * 1e3));
         set(o, "sdpa_latency_ms", num(pt->row2->time_s * 1e3));
         set(o, "sdpa_name", json_string(pt->row2->name ? pt->row2->name : ""));
+      } else if (pt->row2) { /* one instance from two sources (binding overhead: py, cpp) */
+        char key[64];
+        snprintf(key, sizeof key, "%s_latency_ms", anz_source_name(pt->row->source));
+        set(o, key, num(pt->row->time_s * 1e3));
+        snprintf(key, sizeof key, "%s_latency_ms", anz_source_name(pt->row2->source));
+        set(o, key, num(pt->row2->time_s * 1e3));
+        set(o, "other_file", str_or_null(pt->row2->file));
       }
       if (p->kind == ANZ_PLOT_SCATTER && pt->row) {
         set(o, "bytes_per_second", num(pt->row->counter[ANZ_C_BYTES_PER_SECOND]));

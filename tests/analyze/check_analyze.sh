@@ -67,7 +67,7 @@ assert fmts == {"gbench", "pytest-benchmark", "nvbench"}, fmts
 sm = r["summary_metrics"]
 assert set(sm["sources"]) == {"cpp", "py", "nvbench"}, sm["sources"]
 expected = ["latency_vs_seq_len", "latency_vs_head_dim", "latency_vs_effective_items",
-            "model_configs_comparison", "speedup_vs_seq_len", "roofline"]
+            "model_configs_comparison", "speedup_vs_seq_len", "roofline", "binding_overhead"]
 for name in expected:
     p = r["plots"][name]
     assert p["status"] == ("drawn" if have else "sources_only"), (name, p)
@@ -83,6 +83,11 @@ for p in pts:
 # the generator makes PAL 15% faster than SDPA in every source
 sp = sm["speedup_vs_seq_len"]["points"]
 assert sp and all(abs(p["speedup"] - 1.15) < 0.1 for p in sp), [p["speedup"] for p in sp]
+# py rows are the generator's latency x 1.3, so py - cpp is 0.3 x the cpp time, per instance
+bo = sm["binding_overhead"]["points"]
+assert bo and all(abs(p["overhead_us"] - 0.3e3 * p["cpp_latency_ms"]) < 0.15e3 * p["cpp_latency_ms"]
+                  for p in bo), [(p["overhead_us"], p["cpp_latency_ms"]) for p in bo]
+assert all(p["source"] == "py" for p in bo)
 models = {p["model"] for p in sm["model_configs_comparison"]["points"]}
 assert "Llama3_70B_Sim" in models, models
 assert sm["roofline"]["machines"][0]["bw_peak"] == 2e10
@@ -90,7 +95,7 @@ PY
 
 if [[ $have_gnuplot -eq 1 ]]; then
   for name in latency_vs_seq_len latency_vs_head_dim latency_vs_effective_items model_configs_comparison \
-              speedup_vs_seq_len roofline; do
+              speedup_vs_seq_len roofline binding_overhead; do
     head -c 8 "$out/$name.png" | od -An -c | grep -q 'P   N   G' || fail "$name.png is not a PNG"
     grep -q '<svg' "$out/$name.svg" || fail "$name.svg is not an SVG"
     [[ -s $out/$name.gp && -s $out/$name.dat ]] || fail "$name .gp/.dat missing"

@@ -8,6 +8,7 @@ extern const anz_plotter anz_plotter_latency_vs_effective_items;
 extern const anz_plotter anz_plotter_model_configs_comparison;
 extern const anz_plotter anz_plotter_speedup_vs_seq_len;
 extern const anz_plotter anz_plotter_roofline;
+extern const anz_plotter anz_plotter_binding_overhead;
 
 const anz_plotter *const anz_plotters[] = {
     &anz_plotter_latency_vs_seq_len,
@@ -16,5 +17,6 @@ const anz_plotter *const anz_plotters[] = {
     &anz_plotter_model_configs_comparison,
     &anz_plotter_speedup_vs_seq_len,
     &anz_plotter_roofline,
+    &anz_plotter_binding_overhead,
 };
 const size_t anz_plotter_count = sizeof anz_plotters / sizeof anz_plotters[0];
