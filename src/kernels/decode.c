@@ -9,6 +9,18 @@
 #include "error.h"
 #include "validate.h"
 
+/* The KV heads of a sequence the engine walks together: the largest divisor
+ * of num_kv_heads up to PAL__MAX_GROUP_HEADS. With an HND pool a page holds
+ * every head's slice of its tokens; walking a group reads that page as one
+ * run (8 heads x 16 tokens x 128 x fp16 = 32 KiB) instead of 4 KiB slices at
+ * a 32 KiB stride. Streaming reads measured 29 GB/s for 32 KiB runs at
+ * shuffled addresses against 25 GB/s for 4 KiB runs (2 cores, SPR). */
+static int32_t group_heads(int32_t hkv) {
+  for (int32_t gh = PAL__MAX_GROUP_HEADS; gh > 1; --gh)
+    if (hkv % gh == 0) return gh;
+  return 1;
+}
+
 pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtype q_dtype,
                       int32_t num_q_heads, const pal_kv_pool *pool,
                       const pal_page_table *pages, const pal_attention_options *options,
@@ -52,7 +64,7 @@ pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtyp
   float scale = options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d);
   pal__attn_problem prob = {&ctx->kernels, q_dtype, pool->dtype, g, d, scale,
                             d, 1, pool->page_size, pool->stride_page, pool->stride_token,
-                            pal__resolve_threads(ctx, options)};
+                            pal__resolve_threads(ctx, options), group_heads(hkv)};
   pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);
   free(tasks);
   return st;

@@ -67,7 +67,8 @@ pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const 
     }
   float scale = options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d);
   pal__attn_problem prob = {&ctx->kernels, dtype, dtype, g, d, scale,
-                            (int64_t)lq * d, lq, 0, 0, d, pal__resolve_threads(ctx, options)};
+                            (int64_t)lq * d, lq, 0, 0, d, pal__resolve_threads(ctx, options),
+                            /* dense heads are long contiguous runs already */ 1};
   pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);
   free(tasks);
   return st;

@@ -292,6 +292,21 @@ INLINE void prefetch_next(const pal__attend_args *a, int u0, int u1, int64_t row
   }
 }
 
+/* The per-token start shared by both P.V tiles: token t's V row (offset to
+ * the tile's columns) and its R probabilities broadcast into pr; with pf,
+ * one token's share of the next block's prefetches. */
+INLINE const char *pv_token(const pal__attend_args *a, const float *p, int t, size_t off, int R,
+                            int pf, int64_t row_bytes, __m512 pr[8]) {
+  const char *vt = a->v_rows[t] + off;
+  /* One base register per token: keeps gcc from splitting off + column
+   * offset into loop invariants it has no registers for. */
+  __asm__("" : "+r"(vt));
+  if (pf && t < a->next_n) prefetch_next(a, t, t + 1, row_bytes);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
+  return vt;
+}
+
 /* acc[r0..r0+R-1][16*c0 .. 16*(c0+C)-1] += sum_t p[r][t] v_t, the R x C
  * accumulator tile held in registers across all n tokens. With pf it also
  * prefetches the next block's rows, one token's share per token. */
@@ -309,14 +324,8 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
     for (int c = 0; c < C; ++c) acc[r * C + c] = _mm512_load_ps(accp + (int64_t)r * d + 16 * c);
   const size_t off = (size_t)(16 * c0) * es;
   for (int t = 0; t < n; ++t) {
-    const char *vt = a->v_rows[t] + off;
-    /* One base register per token: keeps gcc from splitting off + column
-     * offset into loop invariants it has no registers for. */
-    __asm__("" : "+r"(vt));
-    if (pf && t < a->next_n) prefetch_next(a, t, t + 1, row_bytes);
     __m512 pr[8];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
+    const char *vt = pv_token(a, p, t, off, R, pf, row_bytes, pr);
 #pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
       __m512 vv = load16(vt + (size_t)(16 * c) * es, dt);
@@ -353,14 +362,8 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
     }
   const size_t off = 64 * (size_t)c0;
   for (int t = 0; t < n; ++t) {
-    const char *vt = a->v_rows[t] + off;
-    /* One base register per token: keeps gcc from splitting off + column
-     * offset into loop invariants it has no registers for. */
-    __asm__("" : "+r"(vt));
-    if (pf && t < a->next_n) prefetch_next(a, t, t + 1, row_bytes);
     __m512 pr[8];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
+    const char *vt = pv_token(a, p, t, off, R, pf, row_bytes, pr);
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) {
       __m512 ve, vo;

@@ -15,7 +15,9 @@
  *     16-row group of a block lies in one page: kernels that load 16-row tiles
  *     with one stride (AMX) find them uniformly strided.
  */
+#include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,59 +28,88 @@
 #include "../error.h"
 #include "attention_engine.h"
 
-/* A chunk shorter than this is not worth a partial write and a merge. */
-#define PAL__MIN_SPLIT_TOKENS 512
+/* A chunk shorter than this (tokens x heads of work) is not worth a partial
+ * write and a merge. */
+#define PAL__MIN_SPLIT_WORK 512
 /* Chunks per thread the planner aims for: enough for dynamic scheduling to
  * even out ragged batches, few enough that merges stay negligible. */
 #define PAL__CHUNKS_PER_THREAD 4
 
+/* A chunk: tokens [t0, t1) of the head group starting at task `task`. */
 typedef struct chunk {
   int64_t task;
   int64_t t0, t1;
-  int64_t partial; /* index of this chunk's partial record, or -1: write the output */
+  int64_t partial; /* index of this chunk's partial records, or -1: write the output */
 } chunk;
 
-typedef struct split_task {
+/* A head group cut into several chunks; its heads are merged one by one. */
+typedef struct split_group {
   int64_t task;
   int64_t first_partial;
   int64_t num_chunks;
-} split_task;
+} split_group;
 
 static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 static int64_t align16(int64_t floats) { return round_up(floats, 16); }
 
+/* The caller guarantees 1 <= group_heads <= PAL__MAX_GROUP_HEADS dividing
+ * the task count (decode.c); anything else runs tasks alone, which gives the
+ * same results. */
+static int32_t group_of(const pal__attn_problem *p) {
+  return p->group_heads > 1 && p->group_heads <= PAL__MAX_GROUP_HEADS ? p->group_heads : 1;
+}
+
+/* Tokens per chunk: the planner balances work (tokens x heads) across
+ * threads, in whole pages so a chunk never starts mid-page. */
 static int64_t plan_chunk_tokens(const pal__attn_problem *p, const pal__attn_task *tasks,
                                  int64_t num_tasks) {
   if (p->num_threads <= 1) return INT64_MAX;
+  const int32_t gh = group_of(p);
   int64_t total = 0;
-  for (int64_t i = 0; i < num_tasks; ++i) total += tasks[i].len;
+  for (int64_t i = 0; i < num_tasks; i += gh) total += tasks[i].len;
   int64_t target = total / ((int64_t)p->num_threads * PAL__CHUNKS_PER_THREAD) + 1;
-  if (target < PAL__MIN_SPLIT_TOKENS) target = PAL__MIN_SPLIT_TOKENS;
+  int64_t min_tokens = (PAL__MIN_SPLIT_WORK + gh - 1) / gh;
+  if (min_tokens < PAL__BLOCK_TOKENS) min_tokens = PAL__BLOCK_TOKENS;
+  if (target < min_tokens) target = min_tokens;
   return round_up(target, p->page_size > 0 ? p->page_size : PAL__BLOCK_TOKENS);
 }
 
-/* Per-thread working set, each piece 64-byte aligned. */
-typedef struct thread_scratch {
+/* One head's working state inside a thread's scratch, each piece 64-byte aligned. */
+typedef struct head_state {
   float *q, *m, *l, *acc, *attend;
-  const char **rows; /* 4 x PAL__BLOCK_TOKENS: K and V rows of this block and the next */
+} head_state;
+
+/* Per-thread working set: a state per head of a group (each head keeps its
+ * own micro-kernel scratch, so a kernel's per-task caches survive the
+ * interleaving) and the row-pointer arrays. */
+typedef struct thread_scratch {
+  head_state head[PAL__MAX_GROUP_HEADS];
+  const char **rows; /* 8 x PAL__BLOCK_TOKENS: see attend_group */
 } thread_scratch;
 
-static int64_t scratch_floats(const pal__attn_problem *p) {
+static int64_t head_floats(const pal__attn_problem *p) {
   int64_t gd = (int64_t)p->g * p->d;
-  int64_t row_ptrs = align16(4 * PAL__BLOCK_TOKENS * (int64_t)(sizeof(char *) / sizeof(float)));
-  return 2 * align16(gd) + 2 * align16(p->g) + align16(pal__attend_scratch_floats(p->g, p->d)) +
-         row_ptrs;
+  return 2 * align16(gd) + 2 * align16(p->g) + align16(pal__attend_scratch_floats(p->g, p->d));
+}
+
+static int64_t scratch_floats(const pal__attn_problem *p) {
+  int64_t row_ptrs = align16(8 * PAL__BLOCK_TOKENS * (int64_t)(sizeof(char *) / sizeof(float)));
+  return group_of(p) * head_floats(p) + row_ptrs;
 }
 
 static thread_scratch scratch_at(const pal__attn_problem *p, float *base) {
   int64_t gd = (int64_t)p->g * p->d;
   thread_scratch s;
-  s.q = base;
-  s.acc = s.q + align16(gd);
-  s.m = s.acc + align16(gd);
-  s.l = s.m + align16(p->g);
-  s.attend = s.l + align16(p->g);
-  s.rows = (const char **)(void *)(s.attend + align16(pal__attend_scratch_floats(p->g, p->d)));
+  for (int32_t h = 0; h < group_of(p); ++h) {
+    head_state *hs = &s.head[h];
+    hs->q = base;
+    hs->acc = hs->q + align16(gd);
+    hs->m = hs->acc + align16(gd);
+    hs->l = hs->m + align16(p->g);
+    hs->attend = hs->l + align16(p->g);
+    base += head_floats(p);
+  }
+  s.rows = (const char **)(void *)base;
   return s;
 }
 
@@ -119,22 +150,52 @@ static int32_t gather_rows(const pal__attn_problem *p, const pal__attn_task *t, 
   return n;
 }
 
-/* Online softmax over tokens [t0, t1) of one task, block by block; each call
- * also learns the next block's rows so the kernel can prefetch them. */
-static void attend_range(const pal__attn_problem *p, const pal__attn_task *t, int64_t t0,
+/* rows[i] + delta for i < n: one head's rows from another's (same pages). */
+static void shift_rows(const char *const *rows, ptrdiff_t delta, int32_t n, const char **out) {
+  for (int32_t i = 0; i < n; ++i) out[i] = rows[i] + delta;
+}
+
+/* Online softmax over tokens [t0, t1) of a head group, block by block and,
+ * within a block, head by head: a paged pool is then read page-contiguously
+ * (all the group's heads of a page) instead of as one head's slice per page.
+ * Each call learns the rows the next call reads (the next head of this block,
+ * or head 0 of the next block) so the kernel can prefetch them. */
+static void attend_group(const pal__attn_problem *p, const pal__attn_task *tasks, int64_t t0,
                          int64_t t1, const thread_scratch *s) {
   pal__attend_fn attend = p->kernels->attend[p->kv_dtype];
-  const char **cur_k = s->rows, **cur_v = cur_k + PAL__BLOCK_TOKENS;
-  const char **nxt_k = cur_v + PAL__BLOCK_TOKENS, **nxt_v = nxt_k + PAL__BLOCK_TOKENS;
-  int32_t n = gather_rows(p, t, t0, t1, cur_k, cur_v);
+  const int32_t gh = group_of(p);
+  const int32_t B = PAL__BLOCK_TOKENS;
+  /* head 0 of this block and of the next; the current and next call's rows */
+  const char **base_k = s->rows, **base_v = base_k + B, **bnext_k = base_v + B,
+             **bnext_v = bnext_k + B, **cur_k = bnext_v + B, **cur_v = cur_k + B,
+             **nxt_k = cur_v + B, **nxt_v = nxt_k + B;
+  const pal__attn_task *t = &tasks[0];
+  int32_t n = gather_rows(p, t, t0, t1, base_k, base_v);
   for (int64_t pos = t0; pos < t1;) {
-    int64_t next = pos + n;
-    int32_t nn = next < t1 ? gather_rows(p, t, next, t1, nxt_k, nxt_v) : 0;
-    pal__attend_args a = {s->q, p->g, p->d, cur_k, cur_v, n, s->m, s->l, s->acc, s->attend,
-                          nxt_k, nxt_v, nn};
-    attend(&a);
-    const char **tk = cur_k, **tv = cur_v;
-    cur_k = nxt_k, cur_v = nxt_v, nxt_k = tk, nxt_v = tv;
+    const int64_t next = pos + n;
+    const int32_t nn = next < t1 ? gather_rows(p, t, next, t1, bnext_k, bnext_v) : 0;
+    shift_rows(base_k, 0, n, cur_k);
+    shift_rows(base_v, 0, n, cur_v);
+    for (int32_t h = 0; h < gh; ++h) {
+      int32_t next_n;
+      if (h + 1 < gh) {
+        shift_rows(base_k, tasks[h + 1].k - t->k, n, nxt_k);
+        shift_rows(base_v, tasks[h + 1].v - t->v, n, nxt_v);
+        next_n = n;
+      } else {
+        shift_rows(bnext_k, 0, nn, nxt_k);
+        shift_rows(bnext_v, 0, nn, nxt_v);
+        next_n = nn;
+      }
+      const head_state *hs = &s->head[h];
+      pal__attend_args a = {hs->q, p->g,  p->d,      cur_k,      cur_v, n, hs->m, hs->l, hs->acc,
+                            hs->attend, nxt_k, nxt_v, next_n};
+      attend(&a);
+      const char **tk = cur_k, **tv = cur_v;
+      cur_k = nxt_k, cur_v = nxt_v, nxt_k = tk, nxt_v = tv;
+    }
+    const char **tk = base_k, **tv = base_v;
+    base_k = bnext_k, base_v = bnext_v, bnext_k = tk, bnext_v = tv;
     pos = next;
     n = nn;
   }
@@ -153,62 +214,75 @@ static void write_rows(const pal__attn_problem *p, const pal__attn_task *t, floa
   }
 }
 
-static void run_chunk(const pal__attn_problem *p, const pal__attn_task *tasks, const chunk *c,
-                      float *partials, const thread_scratch *s) {
-  const pal__attn_task *t = &tasks[c->task];
-  int64_t gd = (int64_t)p->g * p->d;
-  for (int32_t r = 0; r < p->g; ++r) {
-    s->m[r] = -INFINITY;
-    s->l[r] = 0.0f;
-  }
-  memset(s->acc, 0, (size_t)gd * sizeof(float));
-  if (c->t1 > c->t0) {
-    load_q(p, t, s->q);
-    attend_range(p, t, c->t0, c->t1, s);
-  }
-  if (c->partial < 0) {
-    write_rows(p, t, s->acc, s->m, s->l);
-    return;
-  }
-  /* partial record: m[g], l[g], acc[g][d] */
-  float *rec = partials + c->partial * (gd + 2 * p->g);
-  memcpy(rec, s->m, (size_t)p->g * sizeof(float));
-  memcpy(rec + p->g, s->l, (size_t)p->g * sizeof(float));
-  memcpy(rec + 2 * p->g, s->acc, (size_t)gd * sizeof(float));
+static int64_t record_floats(const pal__attn_problem *p) {
+  return (int64_t)p->g * p->d + 2 * p->g; /* m[g], l[g], acc[g][d] */
 }
 
-/* Log-sum-exp merge of a split task's chunk records, in chunk order. */
-static void merge_task(const pal__attn_problem *p, const pal__attn_task *tasks,
-                       const split_task *st, const float *partials, const thread_scratch *s) {
-  int64_t gd = (int64_t)p->g * p->d, rec_size = gd + 2 * p->g;
-  const float *first = partials + st->first_partial * rec_size;
+static void run_chunk(const pal__attn_problem *p, const pal__attn_task *tasks, const chunk *c,
+                      float *partials, const thread_scratch *s) {
+  const pal__attn_task *group = &tasks[c->task];
+  const int32_t gh = group_of(p);
+  const int64_t gd = (int64_t)p->g * p->d;
+  for (int32_t h = 0; h < gh; ++h) {
+    const head_state *hs = &s->head[h];
+    for (int32_t r = 0; r < p->g; ++r) {
+      hs->m[r] = -INFINITY;
+      hs->l[r] = 0.0f;
+    }
+    memset(hs->acc, 0, (size_t)gd * sizeof(float));
+    if (c->t1 > c->t0) load_q(p, &group[h], hs->q);
+  }
+  if (c->t1 > c->t0) attend_group(p, group, c->t0, c->t1, s);
+  for (int32_t h = 0; h < gh; ++h) {
+    const head_state *hs = &s->head[h];
+    if (c->partial < 0) {
+      write_rows(p, &group[h], hs->acc, hs->m, hs->l);
+      continue;
+    }
+    float *rec = partials + (c->partial * gh + h) * record_floats(p);
+    memcpy(rec, hs->m, (size_t)p->g * sizeof(float));
+    memcpy(rec + p->g, hs->l, (size_t)p->g * sizeof(float));
+    memcpy(rec + 2 * p->g, hs->acc, (size_t)gd * sizeof(float));
+  }
+}
+
+/* Log-sum-exp merge of head h of a split group, its chunk records in chunk order. */
+static void merge_head(const pal__attn_problem *p, const pal__attn_task *tasks,
+                       const split_group *sg, int32_t h, const float *partials,
+                       const thread_scratch *s) {
+  const int32_t gh = group_of(p);
+  const int64_t rec_size = record_floats(p), stride = gh * rec_size;
+  const float *first = partials + (sg->first_partial * gh + h) * rec_size;
+  const head_state *hs = &s->head[0];
   for (int32_t r = 0; r < p->g; ++r) {
     float mx = -INFINITY;
-    for (int64_t c = 0; c < st->num_chunks; ++c)
-      if (first[c * rec_size + r] > mx) mx = first[c * rec_size + r];
+    for (int64_t c = 0; c < sg->num_chunks; ++c)
+      if (first[c * stride + r] > mx) mx = first[c * stride + r];
     float sum = 0.0f;
-    float *acc = s->acc + (int64_t)r * p->d;
+    float *acc = hs->acc + (int64_t)r * p->d;
     memset(acc, 0, (size_t)p->d * sizeof(float));
-    for (int64_t c = 0; c < st->num_chunks; ++c) {
-      const float *rec = first + c * rec_size;
+    for (int64_t c = 0; c < sg->num_chunks; ++c) {
+      const float *rec = first + c * stride;
       if (rec[p->g + r] == 0.0f) continue; /* empty chunk: m is -inf */
       float w = expf(rec[r] - mx);
       sum += rec[p->g + r] * w;
       const float *ca = rec + 2 * p->g + (int64_t)r * p->d;
       for (int32_t i = 0; i < p->d; ++i) acc[i] += ca[i] * w;
     }
-    s->m[r] = mx;
-    s->l[r] = sum;
+    hs->m[r] = mx;
+    hs->l[r] = sum;
   }
-  write_rows(p, &tasks[st->task], s->acc, s->m, s->l);
+  write_rows(p, &tasks[sg->task + h], hs->acc, hs->m, hs->l);
 }
 
 pal_status pal__attention_run(const pal__attn_problem *p, const pal__attn_task *tasks,
                               int64_t num_tasks, pal_error *err) {
   if (num_tasks == 0) return PAL_OK;
+  const int32_t gh = group_of(p);
+  assert(num_tasks % gh == 0);
   int64_t chunk_tokens = plan_chunk_tokens(p, tasks, num_tasks);
   int64_t num_chunks = 0, num_partials = 0, num_split = 0;
-  for (int64_t i = 0; i < num_tasks; ++i) {
+  for (int64_t i = 0; i < num_tasks; i += gh) {
     int64_t n = tasks[i].len > chunk_tokens ? (tasks[i].len + chunk_tokens - 1) / chunk_tokens : 1;
     num_chunks += n;
     if (n > 1) {
@@ -217,11 +291,11 @@ pal_status pal__attention_run(const pal__attn_problem *p, const pal__attn_task *
     }
   }
   int nt = p->num_threads > 0 ? p->num_threads : 1;
-  int64_t gd = (int64_t)p->g * p->d, per_thread = scratch_floats(p);
+  int64_t per_thread = scratch_floats(p);
   chunk *chunks = malloc((size_t)num_chunks * sizeof *chunks);
-  split_task *splits = malloc((size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
-  float *partials = malloc((size_t)(num_partials > 0 ? num_partials : 1) *
-                           (size_t)(gd + 2 * p->g) * sizeof(float));
+  split_group *splits = malloc((size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
+  float *partials = malloc((size_t)(num_partials > 0 ? num_partials : 1) * (size_t)gh *
+                           (size_t)record_floats(p) * sizeof(float));
   float *scratch = aligned_alloc(64, (size_t)(nt * per_thread) * sizeof(float));
   if (!chunks || !splits || !partials || !scratch) {
     free(chunks);
@@ -232,13 +306,13 @@ pal_status pal__attention_run(const pal__attn_problem *p, const pal__attn_task *
                      (long long)num_chunks, nt);
   }
   int64_t c = 0, part = 0, sp = 0;
-  for (int64_t i = 0; i < num_tasks; ++i) {
+  for (int64_t i = 0; i < num_tasks; i += gh) {
     int64_t len = tasks[i].len;
     if (len <= chunk_tokens) {
       chunks[c++] = (chunk){i, 0, len, -1};
       continue;
     }
-    splits[sp++] = (split_task){i, part, (len + chunk_tokens - 1) / chunk_tokens};
+    splits[sp++] = (split_group){i, part, (len + chunk_tokens - 1) / chunk_tokens};
     for (int64_t t0 = 0; t0 < len; t0 += chunk_tokens)
       chunks[c++] = (chunk){i, t0, t0 + chunk_tokens < len ? t0 + chunk_tokens : len, part++};
   }
@@ -254,7 +328,8 @@ pal_status pal__attention_run(const pal__attn_problem *p, const pal__attn_task *
 #pragma omp for schedule(dynamic, 1)
     for (int64_t i = 0; i < num_chunks; ++i) run_chunk(p, tasks, &chunks[i], partials, &s);
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < num_split; ++i) merge_task(p, tasks, &splits[i], partials, &s);
+    for (int64_t i = 0; i < num_split * gh; ++i)
+      merge_head(p, tasks, &splits[i / gh], (int32_t)(i % gh), partials, &s);
   }
 
   free(chunks);
