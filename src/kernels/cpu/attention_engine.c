@@ -28,9 +28,9 @@
 #include "../error.h"
 #include "attention_engine.h"
 
-/* A chunk shorter than this (tokens x heads of work) is not worth a partial
- * write and a merge. */
-#define PAL__MIN_SPLIT_WORK 512
+/* A chunk shorter than this is not worth a partial write and a merge (short
+ * contexts are spread over threads by smaller head groups instead). */
+#define PAL__MIN_SPLIT_TOKENS 512
 /* Chunks per thread the planner aims for: enough for dynamic scheduling to
  * even out ragged batches, few enough that merges stay negligible. */
 #define PAL__CHUNKS_PER_THREAD 4
@@ -68,9 +68,7 @@ static int64_t plan_chunk_tokens(const pal__attn_problem *p, const pal__attn_tas
   int64_t total = 0;
   for (int64_t i = 0; i < num_tasks; i += gh) total += tasks[i].len;
   int64_t target = total / ((int64_t)p->num_threads * PAL__CHUNKS_PER_THREAD) + 1;
-  int64_t min_tokens = (PAL__MIN_SPLIT_WORK + gh - 1) / gh;
-  if (min_tokens < PAL__BLOCK_TOKENS) min_tokens = PAL__BLOCK_TOKENS;
-  if (target < min_tokens) target = min_tokens;
+  if (target < PAL__MIN_SPLIT_TOKENS) target = PAL__MIN_SPLIT_TOKENS;
   return round_up(target, p->page_size > 0 ? p->page_size : PAL__BLOCK_TOKENS);
 }
 
@@ -275,22 +273,44 @@ static void merge_head(const pal__attn_problem *p, const pal__attn_task *tasks,
   write_rows(p, &tasks[sg->task + h], hs->acc, hs->m, hs->l);
 }
 
-pal_status pal__attention_run(const pal__attn_problem *p, const pal__attn_task *tasks,
-                              int64_t num_tasks, pal_error *err) {
-  if (num_tasks == 0) return PAL_OK;
+/* Counts the chunks a plan with this group size makes. */
+static void count_chunks(const pal__attn_problem *p, const pal__attn_task *tasks, int64_t num_tasks,
+                         int64_t chunk_tokens, int64_t *num_chunks, int64_t *num_partials,
+                         int64_t *num_split) {
   const int32_t gh = group_of(p);
-  assert(num_tasks % gh == 0);
-  int64_t chunk_tokens = plan_chunk_tokens(p, tasks, num_tasks);
-  int64_t num_chunks = 0, num_partials = 0, num_split = 0;
+  *num_chunks = *num_partials = *num_split = 0;
   for (int64_t i = 0; i < num_tasks; i += gh) {
     int64_t n = tasks[i].len > chunk_tokens ? (tasks[i].len + chunk_tokens - 1) / chunk_tokens : 1;
-    num_chunks += n;
+    *num_chunks += n;
     if (n > 1) {
-      num_partials += n;
-      ++num_split;
+      *num_partials += n;
+      ++*num_split;
     }
   }
-  int nt = p->num_threads > 0 ? p->num_threads : 1;
+}
+
+pal_status pal__attention_run(const pal__attn_problem *problem, const pal__attn_task *tasks,
+                              int64_t num_tasks, pal_error *err) {
+  if (num_tasks == 0) return PAL_OK;
+  /* Short contexts cannot be split by tokens: when a plan leaves fewer than
+   * two chunks per thread, smaller head groups (a divisor of the caller's)
+   * give the threads work instead (64 tokens x 8 heads on 2 threads ran
+   * 1.7x slower as one group). */
+  pal__attn_problem plan = *problem;
+  const pal__attn_problem *p = &plan;
+  const int nt = p->num_threads > 0 ? p->num_threads : 1;
+  int64_t chunk_tokens, num_chunks, num_partials, num_split;
+  for (;;) {
+    chunk_tokens = plan_chunk_tokens(p, tasks, num_tasks);
+    count_chunks(p, tasks, num_tasks, chunk_tokens, &num_chunks, &num_partials, &num_split);
+    const int32_t gh = group_of(p);
+    if (gh == 1 || num_chunks >= 2 * (int64_t)nt) break;
+    int32_t smaller = gh - 1;
+    while (gh % smaller != 0) --smaller;
+    plan.group_heads = smaller;
+  }
+  const int32_t gh = group_of(p);
+  assert(num_tasks % gh == 0);
   int64_t per_thread = scratch_floats(p);
   chunk *chunks = malloc((size_t)num_chunks * sizeof *chunks);
   split_group *splits = malloc((size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
