@@ -464,6 +464,28 @@ static void test_determinism_batch33(void **state) {
                    test_seed() + 8);
 }
 
+/* The engine walks a sequence's KV heads in groups (the largest divisor of
+ * num_kv_heads up to 8) and shrinks groups for short contexts: KV head counts
+ * 8, 12 (groups of 6 -> 3 -> 2), 16 (two groups per sequence) and 5, over
+ * short (group shrinking) and long (split-KV) contexts, both layouts. */
+static void test_head_groups(void **state) {
+  (void)state;
+  static const struct { int32_t hkv, hq, ps, layout; pal_dtype dt; } cases[] = {
+      {8, 32, 16, LAYOUT_HND, PAL_F16}, {12, 24, 16, LAYOUT_NHD, PAL_BF16},
+      {16, 16, 7, LAYOUT_HND, PAL_F32}, {5, 40, 16, LAYOUT_NHD, PAL_F16}};
+  trng rng;
+  trng_init(&rng, test_seed() + 9);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+    int32_t lens[3] = {(int32_t)trng_int(&rng, 1, 200), 1500, 0};
+    trng_shuffle_i32(&rng, lens, 3);
+    determinism_case("head groups", cases[c].dt, cases[c].layout, cases[c].ps, cases[c].hkv,
+                     cases[c].hq, 64, 3, lens, test_seed() + 10 + c);
+    const int32_t one[1] = {(int32_t)trng_int(&rng, 1, 100)};
+    determinism_case("head groups, short", cases[c].dt, cases[c].layout, cases[c].ps,
+                     cases[c].hkv, cases[c].hq, 64, 1, one, test_seed() + 20 + c);
+  }
+}
+
 static void test_report(void **state) {
   (void)state;
   int supported = 0;
@@ -484,6 +506,7 @@ int main(void) {
       cmocka_unit_test(test_mixed_dtypes),     cmocka_unit_test(test_custom_strides),
       cmocka_unit_test(test_large_scores),
       cmocka_unit_test(test_determinism_long), cmocka_unit_test(test_determinism_batch33),
+      cmocka_unit_test(test_head_groups),
       cmocka_unit_test(test_report),
   };
   printf("seed %#llx (set PAL_TEST_SEED to change)\n", (unsigned long long)test_seed());
