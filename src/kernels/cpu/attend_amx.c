@@ -44,6 +44,8 @@
 #endif
 #include <immintrin.h>
 
+#include "exp_avx512.h"
+
 #define INLINE static inline __attribute__((always_inline))
 
 /* Smallest groups run on the tiles; below them the AVX-512 kernel is as
@@ -95,25 +97,6 @@ INLINE void load_cfg(const tile_cfg *want) {
 
 static inline int min_i(int a, int b) { return a < b ? a : b; }
 
-/* exp(x), relative error about 1e-7 (same as attend_avx512.c): exp(-inf) = 0,
- * NaN stays NaN. */
-INLINE __m512 exp16(__m512 x) {
-  x = _mm512_max_ps(_mm512_set1_ps(-110.0f), x);
-  x = _mm512_min_ps(_mm512_set1_ps(88.5f), x);
-  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
-  p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 /* In-register transpose of a 16 x 16 matrix of dwords. */
 INLINE void transpose16(__m512i r[16]) {
@@ -486,11 +469,11 @@ INLINE void softmax_p_tp(const pal__attend_args *a, const layout *L, const int t
   bmax = slots_max(bmax, tp);
   const __m512 m_old = slots_bcast(_mm512_maskz_loadu_ps(rm, a->m), tp);
   const __m512 m_new = _mm512_max_ps(m_old, bmax); /* m_old > bmax ? m_old : bmax */
-  const __m512 alpha = exp16(_mm512_sub_ps(m_old, m_new));
+  const __m512 alpha = pal__exp16_avx512(_mm512_sub_ps(m_old, m_new));
   __m512 sum = _mm512_setzero_ps();
   for (int i = 0; i < nv_pad; ++i) {
     const __mmask16 tm = token_mask(i, n, tp);
-    const __m512 p = _mm512_maskz_mov_ps(tm, exp16(_mm512_sub_ps(_mm512_load_ps(st + 16 * i), m_new)));
+    const __m512 p = _mm512_maskz_mov_ps(tm, pal__exp16_avx512(_mm512_sub_ps(_mm512_load_ps(st + 16 * i), m_new)));
     _mm512_store_ps(st + 16 * i, p);
     sum = _mm512_add_ps(sum, p);
   }

@@ -19,6 +19,8 @@
 #endif
 #include <immintrin.h>
 
+#include "exp_avx512.h"
+
 #define INLINE static inline __attribute__((always_inline))
 
 /* How far ahead of the scores K is prefetched, in tokens: 8 measured best
@@ -67,27 +69,6 @@ INLINE __mmask16 tail_mask(int left) {
   return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
 }
 
-/* exp(x), relative error about 1e-7 (Cephes expf polynomial). Inputs below
- * -110 clamp to a value whose result scalef rounds to +0, which also gives
- * exp(-inf) = 0; scalef keeps the subnormal range. max/min take x as the
- * second operand so a NaN x stays NaN. */
-INLINE __m512 exp16(__m512 x) {
-  x = _mm512_max_ps(_mm512_set1_ps(-110.0f), x);
-  x = _mm512_min_ps(_mm512_set1_ps(88.5f), x);
-  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
-  p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 /* Lane i of the result is the sum of the lanes of v[i]: the 16 horizontal sums
  * share one shuffle tree (45 instructions instead of 16 separate reductions). */
@@ -259,7 +240,7 @@ INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
   __m512 sum = _mm512_setzero_ps();
   for (int t = 0; t < n; t += 16) {
     __mmask16 mk = tail_mask(n - t);
-    __m512 p = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + t), mv));
+    __m512 p = pal__exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + t), mv));
     _mm512_mask_storeu_ps(sr + t, mk, p);
     sum = _mm512_mask_add_ps(sum, mk, sum, p);
   }
