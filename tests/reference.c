@@ -266,6 +266,93 @@ void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal
   free(qrow);
 }
 
+/* ------------------------------------------------ paged prefill (begin) */
+
+/* One prefill row: keys/vals hold tokens [0, n) of the sequence; the row's
+ * query position is pos and it sees [lo, pos]. Written out in full (not via
+ * attend_row) so the score options stay next to the softmax they feed. */
+static void prefill_row(const double *q, const double *keys, const double *vals, int64_t n,
+                        int64_t pos, int D, double scale, const ref_score_opts *o, double slope,
+                        double *scores, double *out, double *lse, double *sbound) {
+  int64_t hi = pos + 1 < n ? pos + 1 : n, lo = 0;
+  if (o && o->window > 0) lo = pos - o->window + 1 > 0 ? pos - o->window + 1 : 0;
+  for (int d = 0; d < D; d++) out[d] = 0.0;
+  if (sbound) *sbound = 0.0;
+  if (hi <= lo) {
+    *lse = -INFINITY;
+    return;
+  }
+  double m = -INFINITY, l1max = 0.0;
+  for (int64_t t = lo; t < hi; t++) {
+    const double *k = keys + t * D;
+    double s = 0.0, a = 0.0;
+    for (int d = 0; d < D; d++) {
+      s += q[d] * k[d];
+      a += fabs(q[d] * k[d]);
+    }
+    s *= scale;
+    if (o && o->softcap > 0.0) s = o->softcap * tanh(s / o->softcap);
+    s += slope * (double)(t - pos);
+    scores[t] = s;
+    if (s > m) m = s;
+    if (a > l1max) l1max = a;
+  }
+  if (sbound) *sbound = fabs(scale) * l1max;
+  double sum = 0.0;
+  for (int64_t t = lo; t < hi; t++) sum += (scores[t] = exp(scores[t] - m));
+  for (int64_t t = lo; t < hi; t++)
+    for (int d = 0; d < D; d++) out[d] += scores[t] * vals[t * D + d];
+  for (int d = 0; d < D; d++) out[d] /= sum;
+  *lse = m + log(sum);
+}
+
+void ref_prefill(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const int32_t *qo_indptr,
+                 const pal_kv_pool *pool, const pal_page_table *pt, double scale,
+                 const ref_score_opts *opts, double *out, double *lse, double *sbound) {
+  const int D = pool->head_dim, Hkv = pool->num_kv_heads, G = num_q_heads / Hkv;
+  const int32_t ps = pool->page_size;
+  if (scale == 0.0) scale = 1.0 / sqrt((double)D);
+  int64_t maxlen = 0;
+  for (int32_t s = 0; s < pt->num_seqs; s++) {
+    int64_t n = ref_seq_len(pt, ps, s);
+    if (n > maxlen) maxlen = n;
+  }
+  double *keys = malloc(sizeof(double) * (size_t)(maxlen + 1) * D);
+  double *vals = malloc(sizeof(double) * (size_t)(maxlen + 1) * D);
+  double *scores = malloc(sizeof(double) * (size_t)(maxlen + 1));
+  double *qrow = malloc(sizeof(double) * D);
+  if (!keys || !vals || !scores || !qrow) abort();
+  for (int32_t s = 0; s < pt->num_seqs; s++) {
+    const int64_t n = ref_seq_len(pt, ps, s);
+    const int64_t q_len = (int64_t)qo_indptr[s + 1] - qo_indptr[s];
+    for (int h = 0; h < Hkv; h++) {
+      for (int64_t t = 0; t < n; t++) {
+        const int64_t page = ref_page_of(pt, ps, s, t);
+        const int64_t off =
+            page * pool->stride_page + h * pool->stride_head + (t % ps) * pool->stride_token;
+        load_row(pool->dtype, pool->k, off, D, keys + t * D);
+        load_row(pool->dtype, pool->v, off, D, vals + t * D);
+      }
+      for (int g = 0; g < G; g++) {
+        const int hq = h * G + g;
+        const double slope = opts && opts->alibi_slopes ? (double)opts->alibi_slopes[hq] : 0.0;
+        for (int64_t i = 0; i < q_len; i++) {
+          const int64_t row = (qo_indptr[s] + i) * num_q_heads + hq;
+          load_row(q_dtype, q, row * D, D, qrow);
+          prefill_row(qrow, keys, vals, n, n - q_len + i, D, scale, opts, slope, scores,
+                      out + row * D, lse + row, sbound ? sbound + row : NULL);
+        }
+      }
+    }
+  }
+  free(keys);
+  free(vals);
+  free(scores);
+  free(qrow);
+}
+
+/* ------------------------------------------------ paged prefill (end) */
+
 /* ------------------------------------------------------- dense SDPA */
 
 void ref_sdpa(const void *q, const void *k, const void *v, pal_dtype dtype,

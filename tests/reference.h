@@ -64,6 +64,30 @@ void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal
                 const pal_page_table *pt, double scale, double *out, double *lse,
                 double *sbound);
 
+/* ------------------------------------------------ paged prefill (begin) */
+
+/* Score options of pal_attention_options, in double (window 0, softcap 0,
+ * alibi_slopes NULL: off). */
+typedef struct ref_score_opts {
+  int64_t window;
+  double softcap;
+  const float *alibi_slopes; /* [num_q_heads] */
+} ref_score_opts;
+
+/* Reference paged prefill (pal.h's pal_prefill): sequence s has
+ * q_len = qo_indptr[s+1] - qo_indptr[s] queries, the last q_len of its
+ * seq_len tokens; query i (position p = seq_len - q_len + i) of head h sees
+ * keys j with max(0, p - window + 1) <= j <= p (window 0: from 0) and the
+ * score  s = scale q.k;  s = softcap tanh(s / softcap);  s += slope_h (j - p).
+ *   q, out [total_q, num_q_heads, head_dim] (out in doubles),
+ *   lse, sbound [total_q, num_q_heads] (sbound optional; as for ref_decode).
+ * opts may be NULL (all off). A row that sees nothing is zero, lse -inf. */
+void ref_prefill(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const int32_t *qo_indptr,
+                 const pal_kv_pool *pool, const pal_page_table *pt, double scale,
+                 const ref_score_opts *opts, double *out, double *lse, double *sbound);
+
+/* ------------------------------------------------ paged prefill (end) */
+
 /* ------------------------------------------------------- dense SDPA */
 
 /* Reference dense SDPA; layouts [B,H,L,D] contiguous, all in `dtype`.

@@ -355,7 +355,7 @@ static void test_fill_then_decode(void **state) {
             ref_decode(q, dt, hq, &pk.pool, &pt, 0.0, ref_out, ref_lse, ref_sb);
             void *out = xmalloc((size_t)(B * hq * D) * ref_dtype_size(dt));
             float lse[4 * 8];
-            pal_attention_options opt = {0.f, 0, lse};
+            pal_attention_options opt = {.scale = 0.f, .num_threads = 0, .lse = lse};
             CHECK_STATUS(what, pal_decode(g_ctx[isa], q, out, dt, hq, &pk.pool, &pt, &opt, &err),
                          PAL_OK, &err);
             for (int64_t i = 0; i < B * hq; i++) {

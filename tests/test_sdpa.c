@@ -75,7 +75,7 @@ static void run_case(const sdpa_case *c, pal_dtype dt, uint64_t seed) {
       gbuf out, lse;
       gbuf_alloc(&out, (size_t)(rows * D) * es, 64, 0xFF);
       gbuf_alloc(&lse, (size_t)rows * sizeof(float), 64, 0xFF);
-      pal_attention_options opt = {c->scale, threads, (float *)lse.p};
+      pal_attention_options opt = {.scale = c->scale, .num_threads = threads, .lse = (float *)lse.p};
       pal_error err;
       memset(&err, 0, sizeof err);
       CHECK_STATUS(what, pal_sdpa(g_ctx[isa], q, k, v, out.p, dt, &shape, &opt, &err), PAL_OK,
@@ -158,7 +158,7 @@ static void test_decode_matches_sdpa(void **state) {
                    form_name((pal_page_table_form)form), B, Hq, Hkv, L, D);
           void *o1 = xmalloc((size_t)qn * es), *o2 = xmalloc((size_t)qn * es);
           float l1[3 * 8], l2[3 * 8];
-          pal_attention_options opt = {0.f, 2, l1};
+          pal_attention_options opt = {.scale = 0.f, .num_threads = 2, .lse = l1};
           pal_error err;
           CHECK_STATUS(what, pal_sdpa(g_ctx[isa], q, k, v, o1, dt, &shape, &opt, &err), PAL_OK,
                        &err);

@@ -160,8 +160,20 @@ typedef struct pal_attention_options {
   int num_threads; /* 0: the context's count */
   /* Optional output: natural-log log-sum-exp of the scaled scores, fp32, one
    * per output row: [num_seqs, num_q_heads] for pal_decode, [batch,
-   * num_q_heads, q_len] for pal_sdpa; -INFINITY for a row that sees no token. */
+   * num_q_heads, q_len] for pal_sdpa, [qo_indptr[num_seqs], num_q_heads] for
+   * pal_prefill; -INFINITY for a row that sees no token. */
   float *lse;
+  /* --- prefill options (begin): zero / NULL = off, so older callers are unchanged.
+   * Positions: key j is context position j; a query's position p is its own
+   * context position (pal_decode: seq_len - 1; pal_prefill: seq_len - q_len + i;
+   * pal_sdpa: kv_len - q_len + i). Scores are built as
+   *   s = scale * q.k;  s = softcap * tanh(s / softcap) if softcap > 0;
+   *   s += alibi_slopes[h] * (j - p) if alibi_slopes;
+   * and the window keeps only keys j > p - window. */
+  int32_t window;            /* sliding window in tokens (>= 0; 0: off) */
+  float softcap;             /* logit soft-cap (>= 0, finite; 0: off) */
+  const float *alibi_slopes; /* [num_q_heads] finite slopes, or NULL: no ALiBi */
+  /* --- prefill options (end) */
 } pal_attention_options;
 
 /* Paged decode: one query token per sequence.
@@ -176,6 +188,28 @@ PAL_API pal_status pal_decode(const pal_context *ctx, const void *q, void *out, 
                       int32_t num_q_heads, const pal_kv_pool *pool,
                       const pal_page_table *pages, const pal_attention_options *options,
                       pal_error *err);
+
+/* --- pal_prefill (begin) */
+/* Paged prefill / chunked prefill / append (varlen, causal over the paged
+ * history). Sequence s has q_len_s = qo_indptr[s+1] - qo_indptr[s] new query
+ * tokens, which are the last q_len_s of its seq_len_s context tokens (the
+ * pool must already hold their K/V, e.g. from pal_fill_kv_pages); query i of
+ * them (position p = seq_len_s - q_len_s + i) attends to the context
+ * positions j <= p (and j > p - window with options.window).
+ *   q   [qo_indptr[num_seqs], num_q_heads, head_dim]  in q_dtype, contiguous
+ *   out [qo_indptr[num_seqs], num_q_heads, head_dim]  in q_dtype, contiguous
+ *   qo_indptr [num_seqs + 1] int32: qo_indptr[0] == 0, non-decreasing,
+ *             q_len_s <= seq_len_s
+ *   options.lse (optional) [qo_indptr[num_seqs], num_q_heads]
+ * Page tables, pools, dtypes and GQA as for pal_decode; q_len 1 computes what
+ * pal_decode computes. Work is tiled (query rows x 64-token key tiles) and
+ * results are bit-identical for the same inputs and thread count. Since 0.1. */
+PAL_API pal_status pal_prefill(const pal_context *ctx, const void *q, void *out,
+                               pal_dtype q_dtype, int32_t num_q_heads,
+                               const int32_t *qo_indptr, const pal_kv_pool *pool,
+                               const pal_page_table *pages,
+                               const pal_attention_options *options, pal_error *err);
+/* --- pal_prefill (end) */
 
 /* Writes new K/V rows into the pools: token i (k_new/v_new [num_tokens,
  * num_kv_heads, head_dim] in src_dtype, contiguous) goes to slot

@@ -84,6 +84,13 @@ pal_status pal_context_create(const pal_context_options *options, pal_context **
     case PAL_ISA_AVX2: pal__cpu_kernels_init_avx2(&ctx->kernels); break;
     default: pal__cpu_kernels_init_scalar(&ctx->kernels); break;
   }
+  /* the prefill engine's micro-kernels, same level */
+  switch (isa) {
+    case PAL_ISA_AMX: pal__prefill_kernels_init_amx(&ctx->kernels.prefill); break;
+    case PAL_ISA_AVX512: pal__prefill_kernels_init_avx512(&ctx->kernels.prefill); break;
+    case PAL_ISA_AVX2: pal__prefill_kernels_init_avx2(&ctx->kernels.prefill); break;
+    default: pal__prefill_kernels_init_scalar(&ctx->kernels.prefill); break;
+  }
   ctx->num_threads = options->num_threads;
   const char *dbg = getenv("PAL_ISA_DEBUG");
   if (dbg && *dbg && strcmp(dbg, "0") != 0)

@@ -6,6 +6,7 @@
 
 #include "context.h"
 #include "cpu/attention_engine.h"
+#include "cpu/prefill_engine.h"
 #include "error.h"
 #include "validate.h"
 
@@ -25,18 +26,19 @@ pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtyp
                       int32_t num_q_heads, const pal_kv_pool *pool,
                       const pal_page_table *pages, const pal_attention_options *options,
                       pal_error *err) {
-  if (!ctx) return PAL__FAIL(err, PAL_E_NULL, "ctx is NULL");
-  PAL__TRY(pal__check_dtype(q_dtype, "q_dtype", err));
-  PAL__TRY(pal__check_options(options, err));
-  PAL__TRY(pal__check_pool(pool, err));
-  PAL__TRY(pal__check_heads(num_q_heads, pool->num_kv_heads, err));
-  PAL__TRY(pal__check_page_table(pages, pool, err));
+  PAL__TRY(pal__check_paged_attention(ctx, q_dtype, num_q_heads, pool, pages, options, err));
   int32_t num_seqs = pages->num_seqs;
   PAL__TRY(pal__check_tensor_bytes("q", num_seqs, num_q_heads, pool->head_dim, 1,
                                    pal_dtype_size(q_dtype), err));
   if (num_seqs == 0) return PAL_OK;
   if (!q) return PAL__FAIL(err, PAL_E_NULL, "q is NULL");
   if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
+  /* prefill options (begin): window / soft-cap / ALiBi run on the prefill
+   * engine (q_len 1 per sequence); option-free calls keep the decode path. */
+  if (pal__options_need_prefill_engine(options))
+    return pal__decode_on_prefill_engine(ctx, q, out, q_dtype, num_q_heads, pool, pages, options,
+                                         err);
+  /* prefill options (end) */
 
   const int32_t hkv = pool->num_kv_heads, d = pool->head_dim, g = num_q_heads / hkv;
   const size_t qes = pal_dtype_size(q_dtype), kves = pal_dtype_size(pool->dtype);

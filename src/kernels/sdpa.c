@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "cpu/attention_engine.h"
+#include "cpu/prefill_engine.h"
 #include "error.h"
 #include "validate.h"
 
@@ -24,6 +25,37 @@ static pal_status check_shape(const pal_sdpa_shape *sh, pal_dtype dtype, pal_err
   return PAL_OK;
 }
 
+/* prefill engine (begin) */
+static pal_status sdpa_on_prefill_engine(const pal_context *ctx, const void *q, const void *k,
+                                         const void *v, void *out, pal_dtype dtype,
+                                         const pal_sdpa_shape *sh,
+                                         const pal_attention_options *options, pal_error *err) {
+  const int32_t b = sh->batch, hq = sh->num_q_heads, hkv = sh->num_kv_heads;
+  const int64_t lq = sh->q_len, lk = sh->kv_len, d = sh->head_dim;
+  const size_t es = pal_dtype_size(dtype);
+  pal__prefill_seq *seqs = malloc((size_t)b * sizeof *seqs);
+  if (!seqs) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %d sequences failed", (int)b);
+  float *lse = options ? options->lse : NULL;
+  for (int32_t i = 0; i < b; ++i) {
+    const size_t qo = (size_t)((int64_t)i * hq * lq * d) * es;
+    const size_t kv = (size_t)((int64_t)i * hkv * lk * d) * es;
+    seqs[i] = (pal__prefill_seq){(const char *)q + qo, (char *)out + qo,
+                                 lse ? lse + (int64_t)i * hq * lq : NULL, NULL,
+                                 lk > 0 ? (const char *)k + kv : NULL,
+                                 lk > 0 ? (const char *)v + kv : NULL, lk, lq, lk - lq};
+  }
+  const pal__prefill_problem prob = {
+      &ctx->kernels, dtype, dtype, hq, hkv, (int32_t)d,
+      options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d),
+      sh->causal != 0, options ? options->window : 0, options ? options->softcap : 0.0f,
+      options ? options->alibi_slopes : NULL, d, lq * d, 1, lq, 0, 0, lk * d, d,
+      pal__resolve_threads(ctx, options)};
+  const pal_status st = pal__prefill_run(&prob, seqs, b, err);
+  free(seqs);
+  return st;
+}
+/* prefill engine (end) */
+
 pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const void *v,
                     void *out, pal_dtype dtype, const pal_sdpa_shape *shape,
                     const pal_attention_options *options, pal_error *err) {
@@ -39,6 +71,12 @@ pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const 
   if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
   if (lk > 0 && (!k || !v)) return PAL__FAIL(err, PAL_E_NULL, "%s is NULL", k ? "v" : "k");
 
+  /* prefill engine (begin): several query rows per (batch, head), or score
+   * options, run on the tiled prefill engine, the same path as pal_prefill. */
+  PAL__TRY(pal__check_option_slopes(options, hq, err));
+  if (lq > 1 || pal__options_need_prefill_engine(options))
+    return sdpa_on_prefill_engine(ctx, q, k, v, out, dtype, shape, options, err);
+  /* prefill engine (end) */
   const size_t es = pal_dtype_size(dtype);
   pal__attn_task *tasks = malloc((size_t)num_tasks * sizeof *tasks);
   if (!tasks) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld tasks failed", (long long)num_tasks);

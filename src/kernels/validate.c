@@ -46,8 +46,31 @@ pal_status pal__check_options(const pal_attention_options *options, pal_error *e
     return PAL__FAIL(err, PAL_E_ARG, "options.scale = %g is not finite", (double)options->scale);
   if (options->num_threads < 0)
     return PAL__FAIL(err, PAL_E_ARG, "options.num_threads = %d is negative", options->num_threads);
+  /* prefill options (begin) */
+  if (options->window < 0)
+    return PAL__FAIL(err, PAL_E_ARG, "options.window = %d is negative", (int)options->window);
+  if (!isfinite(options->softcap) || options->softcap < 0.0f)
+    return PAL__FAIL(err, PAL_E_ARG, "options.softcap = %g must be finite and >= 0",
+                     (double)options->softcap);
+  /* prefill options (end) */
   return PAL_OK;
 }
+
+/* prefill options (begin) */
+pal_status pal__check_option_slopes(const pal_attention_options *options, int32_t num_q_heads,
+                                    pal_error *err) {
+  if (!options || !options->alibi_slopes) return PAL_OK;
+  for (int32_t h = 0; h < num_q_heads; ++h)
+    if (!isfinite(options->alibi_slopes[h]))
+      return PAL__FAIL(err, PAL_E_ARG, "options.alibi_slopes[%d] = %g is not finite", (int)h,
+                       (double)options->alibi_slopes[h]);
+  return PAL_OK;
+}
+
+int pal__options_need_prefill_engine(const pal_attention_options *options) {
+  return options && (options->window > 0 || options->softcap > 0.0f || options->alibi_slopes);
+}
+/* prefill options (end) */
 
 /* r = a * b + c, all >= 0; non-zero on overflow. */
 static int mul_add(int64_t a, int64_t b, int64_t c, int64_t *r) {
@@ -196,4 +219,17 @@ const int32_t *pal__seq_pages(const pal_page_table *pages, int32_t s) {
   if (pages->form == PAL_PAGES_BLOCK_TABLE)
     return pages->block_table ? pages->block_table + (int64_t)s * pages->max_pages_per_seq : NULL;
   return pages->kv_indices ? pages->kv_indices + pages->kv_indptr[s] : NULL;
+}
+
+pal_status pal__check_paged_attention(const pal_context *ctx, pal_dtype q_dtype,
+                                      int32_t num_q_heads, const pal_kv_pool *pool,
+                                      const pal_page_table *pages,
+                                      const pal_attention_options *options, pal_error *err) {
+  if (!ctx) return PAL__FAIL(err, PAL_E_NULL, "ctx is NULL");
+  PAL__TRY(pal__check_dtype(q_dtype, "q_dtype", err));
+  PAL__TRY(pal__check_options(options, err));
+  PAL__TRY(pal__check_pool(pool, err));
+  PAL__TRY(pal__check_heads(num_q_heads, pool->num_kv_heads, err));
+  PAL__TRY(pal__check_page_table(pages, pool, err));
+  return pal__check_option_slopes(options, num_q_heads, err);
 }

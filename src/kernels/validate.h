@@ -13,6 +13,14 @@ pal_status pal__check_dtype(pal_dtype dtype, const char *what, pal_error *err);
 pal_status pal__check_head_dim(int32_t head_dim, pal_error *err);
 pal_status pal__check_heads(int32_t num_q_heads, int32_t num_kv_heads, pal_error *err);
 pal_status pal__check_options(const pal_attention_options *options, pal_error *err);
+/* prefill options (begin) */
+/* options.alibi_slopes (when set): num_q_heads finite values. */
+pal_status pal__check_option_slopes(const pal_attention_options *options, int32_t num_q_heads,
+                                    pal_error *err);
+/* Non-zero when options ask for window / soft-cap / ALiBi: the call then runs
+ * on the prefill engine, which implements them. */
+int pal__options_need_prefill_engine(const pal_attention_options *options);
+/* prefill options (end) */
 /* Dtype, page size, heads, head dim, strides, and that the pool's extent in
  * bytes is representable. */
 pal_status pal__check_pool(const pal_kv_pool *pool, pal_error *err);
@@ -26,5 +34,13 @@ pal_status pal__check_tensor_bytes(const char *what, int64_t a, int64_t b, int64
 /* After pal__check_page_table: sequence s's context length and page list. */
 int64_t pal__seq_len(const pal_page_table *pages, int32_t page_size, int32_t s);
 const int32_t *pal__seq_pages(const pal_page_table *pages, int32_t s);
+
+/* The checks every paged attention entry point (decode, prefill) starts
+ * with: ctx, q dtype, options (incl. ALiBi slopes for num_q_heads), pool,
+ * head counts, page table. */
+pal_status pal__check_paged_attention(const pal_context *ctx, pal_dtype q_dtype,
+                                      int32_t num_q_heads, const pal_kv_pool *pool,
+                                      const pal_page_table *pages,
+                                      const pal_attention_options *options, pal_error *err);
 
 #endif /* PAL_VALIDATE_H */

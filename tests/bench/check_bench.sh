@@ -18,8 +18,12 @@ tiny=(-a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress
 # 1. listing
 n=$("$pal" bench --list --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,128 -a dtype=fp16,bf16 2>/dev/null | wc -l)
 [[ $n -eq 4 ]] || fail "--list expanded to $n instances, expected 4"
-"$pal" bench --list --quick 2>/dev/null | grep -q '^BM_PAL_FillKVPages/tokens:16/' || fail "--quick list lacks fill"
-"$pal" bench --list --filter ModelConfig 2>/dev/null | grep -q 'model:Llama3_70B_Sim/.*num_q_heads:64/num_kv_heads:8' \
+# (lists go to a variable first: grep -q would stop reading early and, with
+# pipefail, the writer's SIGPIPE would fail the check)
+list=$("$pal" bench --list --quick 2>/dev/null)
+grep -q '^BM_PAL_FillKVPages/tokens:16/' <<<"$list" || fail "--quick list lacks fill"
+list=$("$pal" bench --list --filter ModelConfig 2>/dev/null)
+grep -q 'model:Llama3_70B_Sim/.*num_q_heads:64/num_kv_heads:8' <<<"$list" \
   || fail "model axis did not set the heads"
 
 # 2. bad input
@@ -33,7 +37,7 @@ set -e
 [[ $rc -eq 2 && $msg == *fp64* ]] || fail "bad dtype: rc=$rc msg=$msg"
 
 # 3. a real run
-"$pal" bench --out-dir "$tmp/out" --target unit --filter 'LatencyVsSeqLen/' -a seq_len=64,300 "${tiny[@]}" >"$tmp/log"
+"$pal" bench --out-dir "$tmp/out" --target unit --filter '_LatencyVsSeqLen/' -a seq_len=64,300 "${tiny[@]}" >"$tmp/log"
 ls "$tmp/out" | grep -Eq '^cpp_unit_BM_PAL_LatencyVsSeqLen_[0-9]{8}_[0-9]{6}\.json$' || fail "file name: $(ls "$tmp/out")"
 ls "$tmp/out" | grep -Eq '^cpp_unit_BM_SDPA_LatencyVsSeqLen_[0-9]{8}_[0-9]{6}\.json$' || fail "no SDPA file"
 "$py" - "$tmp/out" <<'PY'

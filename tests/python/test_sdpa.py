@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import pal
-from reference import assert_lse_close, assert_out_close, random, ref_sdpa
+from reference import assert_lse_close, assert_out_close, random, ref_sdpa, tiled_score_tol
 
 # (batch, Hq, Hkv, q_len, kv_len, D): decode rows, prefill rows, causal with
 # q_len > kv_len (rows that see nothing), empty kv, GQA 4/8, MQA
@@ -29,8 +29,9 @@ def test_sdpa_matches_reference(rng, dtype, causal):
         assert out.shape == q.shape and out.dtype == q.dtype and lse.shape == q.shape[:3]
         ref, ref_lse, bound = ref_sdpa(q, k, v, causal)
         what = f"{dtype} causal={causal} B={B} Hq={hq} Hkv={hkv} Lq={lq} Lk={lk} D={D}"
-        assert_out_close(out, ref, bound, what)
-        assert_lse_close(lse, ref_lse, bound, what)
+        tol = tiled_score_tol(dtype)  # q_len > 1 runs on the tiled engine
+        assert_out_close(out, ref, bound, what, tol)
+        assert_lse_close(lse, ref_lse, bound, what, tol)
 
 
 def test_sdpa_out_scale_and_threads(rng):

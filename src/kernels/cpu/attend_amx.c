@@ -44,7 +44,8 @@
 #endif
 #include <immintrin.h>
 
-#include "exp_avx512.h"
+#include "amx_tiles.h"
+#include "simd_avx512.h"
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -63,69 +64,9 @@
 /* Next-block prefetch hint: T1 measured ahead of T0 and T2. */
 #define PF_HINT _MM_HINT_T1
 
-/* Tile instructions as asm with memory clobbers: the compiler's tileloadd /
- * ldtilecfg wrappers do not tell it which memory they read. */
-#define TLOAD(t, base, stride)                                                  \
-  __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #t ::"r"((const void *)(base)), \
-                   "r"((long)(stride))                                          \
-                   : "memory")
-#define TSTORE(t, base, stride)                                                 \
-  __asm__ volatile("tilestored %%tmm" #t ", (%0,%1,1)" ::"r"((void *)(base)), \
-                   "r"((long)(stride))                                         \
-                   : "memory")
-#define TZERO(t) __asm__ volatile("tilezero %%tmm" #t ::)
-/* tmm c += tmm a . tmm b */
-#define TDP(c, a, b) __asm__ volatile("tdpbf16ps %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
-
-typedef struct tile_cfg {
-  uint8_t palette;
-  uint8_t start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-} __attribute__((aligned(64))) tile_cfg;
-
-/* ldtilecfg costs ~50 ns, sttilecfg ~5: reload only when the shapes differ
- * (each thread has its own tile state; a fresh one reads back as zeros). */
-INLINE void load_cfg(const tile_cfg *want) {
-  tile_cfg have;
-  __asm__ volatile("sttilecfg %0" : "=m"(have)::"memory");
-  const __m512i x = _mm512_load_si512((const void *)&have);
-  const __m512i y = _mm512_load_si512((const void *)want);
-  if (_mm512_cmpneq_epi32_mask(x, y)) __asm__ volatile("ldtilecfg %0" ::"m"(*want) : "memory");
-}
-
 static inline int min_i(int a, int b) { return a < b ? a : b; }
 
 
-/* In-register transpose of a 16 x 16 matrix of dwords. */
-INLINE void transpose16(__m512i r[16]) {
-  __m512i t[16], u[16];
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-  }
-  /* u[4b + c] lane L: column 4L + c of rows 4b .. 4b+3 */
-#pragma GCC unroll 4
-  for (int b = 0; b < 4; ++b) {
-    u[4 * b + 0] = _mm512_unpacklo_epi64(t[4 * b], t[4 * b + 2]);
-    u[4 * b + 1] = _mm512_unpackhi_epi64(t[4 * b], t[4 * b + 2]);
-    u[4 * b + 2] = _mm512_unpacklo_epi64(t[4 * b + 1], t[4 * b + 3]);
-    u[4 * b + 3] = _mm512_unpackhi_epi64(t[4 * b + 1], t[4 * b + 3]);
-  }
-#pragma GCC unroll 4
-  for (int c = 0; c < 4; ++c) {
-    const __m512i v0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x88);
-    const __m512i w0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xdd);
-    const __m512i v1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512i w1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xdd);
-    r[c] = _mm512_shuffle_i32x4(v0, v1, 0x88);
-    r[8 + c] = _mm512_shuffle_i32x4(v0, v1, 0xdd);
-    r[4 + c] = _mm512_shuffle_i32x4(w0, w1, 0x88);
-    r[12 + c] = _mm512_shuffle_i32x4(w0, w1, 0xdd);
-  }
-}
 
 #define HI_MASK ((int)0xffff0000u)
 /* Word i of the result: the upper word of dword i of (a:b) - the bf16
@@ -222,7 +163,7 @@ static __m512i build_qt(const float *q, const layout *L, pf_cursor *pf) {
     for (int b = 0; b < nb; ++b) {
       __m512i t[16];
       for (int j = 0; j < 16; ++j) t[j] = stg[b][j];
-      transpose16(t);
+      pal__transpose16_epi32(t);
       for (int k = 0; k < 16; ++k) {
         _mm512_store_si512(o + 1024 * b + 64 * k, t[k]);
         sum = _mm512_xor_si512(sum, t[k]);
@@ -440,7 +381,7 @@ INLINE __m512 slots_bcast(__m512 x, int tp) {
 /* Stores P rows from Y (16 vectors: lanes 0-7 row r of pairs j, lanes 8-15
  * row r of pairs j + 16), for tp >= 2. */
 INLINE void store_p_rows(__m512i y[16], char *dst, int g, int npairs) {
-  transpose16(y);
+  pal__transpose16_epi32(y);
   for (int r = 0; r < g; ++r) {
     char *o = dst + 128 * r;
     if (npairs == 8) {
@@ -508,8 +449,8 @@ INLINE void softmax_p_tp(const pal__attend_args *a, const layout *L, const int t
         const __m512 l0 = _mm512_sub_ps(p0, hi_part(r0)), l1 = _mm512_sub_ps(p1, hi_part(r1));
         lv[k] = pair_words(round_bits(l0), round_bits(l1));
       }
-      transpose16(hv);
-      transpose16(lv);
+      pal__transpose16_epi32(hv);
+      pal__transpose16_epi32(lv);
       const int half = npairs - k0 < 16;
       for (int r = 0; r < g; ++r) {
         char *oh = L->ph + 128 * r + 4 * k0, *ol = L->pl + 128 * r + 4 * k0;
@@ -716,7 +657,7 @@ static void attend_piece(const pal__attend_args *a, int f16, int prefetch, int c
   s += kk_bytes * (L.kk_double ? 2 : 1);
   L.vv = s;
 
-  tile_cfg cfg;
+  pal__tile_cfg cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.palette = 1;
   cfg.rows[0] = 16, cfg.colsb[0] = (uint16_t)(4 * L.ncs);          /* S^T */
@@ -727,7 +668,7 @@ static void attend_piece(const pal__attend_args *a, int f16, int prefetch, int c
   cfg.rows[5] = (uint8_t)g, cfg.colsb[5] = (uint16_t)(2 * L.ck);   /* P hi */
   cfg.rows[6] = (uint8_t)g, cfg.colsb[6] = (uint16_t)(2 * L.ck);   /* P lo */
   cfg.rows[7] = (uint8_t)(L.ck / 2), cfg.colsb[7] = 64;            /* V */
-  load_cfg(&cfg);
+  pal__tile_cfg_load(&cfg);
 
   /* ticks: Q^T and scores per chunk, softmax 2, V per 16 tokens per block */
   const int ticks = L.nch + (n + 15) / 16 * L.nch + 2 +

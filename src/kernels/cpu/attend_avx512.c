@@ -19,7 +19,7 @@
 #endif
 #include <immintrin.h>
 
-#include "exp_avx512.h"
+#include "simd_avx512.h"
 
 #define INLINE static inline __attribute__((always_inline))
 

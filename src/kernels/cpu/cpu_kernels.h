@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "pal/pal.h"
+#include "prefill_kernels.h" /* prefill micro-kernel contract (prefill engine) */
 
 /* Tokens per micro-kernel call: bounds the scratch and keeps a block's K and
  * V (64 x 256 x 4 B x 2 = 128 KiB worst case, 32 KiB for fp16 at D=128) in L2. */
@@ -62,6 +63,7 @@ static inline int64_t pal__attend_scratch_floats(int32_t g, int32_t d) {
 typedef struct pal__cpu_kernels {
   pal_isa isa;
   pal__attend_fn attend[PAL_DTYPE_COUNT];
+  pal__prefill_kernels prefill; /* filled by pal__prefill_kernels_init_<isa> (context.c) */
 } pal__cpu_kernels;
 
 void pal__cpu_kernels_init_scalar(pal__cpu_kernels *t);
