@@ -10,35 +10,27 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "bench.h"
+#include "kv_sets.h"
 #include "workload_data.h"
 
 typedef struct decode_state {
   const pal_context *ctx;
   int paged;
   pal_dtype dtype;
-  int32_t batch, seq_len, hq, hkv, d, page_size, pages_per_seq;
-  int rotations;
+  int32_t batch, seq_len, hq, hkv, d, page_size;
   pal_attention_options opts;
-  void *q, *out, *k, *v;
-  int64_t kv_elems_per_rot; /* dense */
-  pal_kv_pool pool;         /* paged */
-  int32_t *block_tables;    /* [rotations][batch][pages_per_seq] */
-  int32_t *seq_lens;
+  void *q, *out;
+  bench_kv_sets kv;
 } decode_state;
 
 static void decode_teardown(void *p) {
   decode_state *s = p;
   if (!s) return;
-  free(s->q), free(s->out), free(s->k), free(s->v), free(s->block_tables), free(s->seq_lens);
+  free(s->q), free(s->out);
+  bench_kv_sets_free(&s->kv);
   free(s);
-}
-
-static int64_t memory_budget(void) {
-  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && size > 0 ? (int64_t)pages * size * 6 / 10 : (8ll << 30);
 }
 
 static int decode_setup_common(const bench_instance *in, const bench_env *env, int paged,
@@ -60,16 +52,16 @@ static int decode_setup_common(const bench_instance *in, const bench_env *env, i
       s->hq < 1 || s->page_size < 1)
     return snprintf(why, why_size, "invalid axis values"), -1;
   const double es = (double)pal_dtype_size(s->dtype);
-  s->pages_per_seq = paged ? (s->seq_len + s->page_size - 1) / s->page_size : 0;
+  const int32_t pages_per_seq = bench_kv_pages_per_seq(paged, s->seq_len, s->page_size);
   const double kv_bytes = (double)s->batch * s->seq_len * s->hkv * s->d * 2 * es;
   cost->bytes = kv_bytes + (double)s->batch * s->hq * s->d * 2 * es +
-                (paged ? (double)s->batch * (s->pages_per_seq + 1) * 4 : 0);
+                (paged ? (double)s->batch * (pages_per_seq + 1) * 4 : 0);
   cost->flops = 4.0 * s->batch * s->seq_len * s->hq * s->d;
   cost->items = s->batch;
-  s->rotations = *rotations = bench_rotations(env, cost->bytes);
-  if (2 * kv_bytes * s->rotations > (double)memory_budget() || kv_bytes * s->rotations > 4.0e18)
+  const int rot = *rotations = bench_rotations(env, cost->bytes);
+  if (2 * kv_bytes * rot > (double)bench_memory_budget() || kv_bytes * rot > 4.0e18)
     return snprintf(why, why_size, "working set %.1f GiB x %d exceeds the memory budget",
-                    kv_bytes / 1073741824.0, s->rotations), -1;
+                    kv_bytes / 1073741824.0, rot), -1;
 
   int64_t qo = (int64_t)s->batch * s->hq * s->d;
   s->q = bench_alloc(qo * (int64_t)es);
@@ -77,32 +69,11 @@ static int decode_setup_common(const bench_instance *in, const bench_env *env, i
   if (!s->q || !s->out) return snprintf(why, why_size, "out of memory"), -1;
   bench_fill_random(s->q, s->dtype, qo, 1);
 
-  int64_t elems;
-  if (paged) {
-    int64_t pages = (int64_t)s->rotations * s->batch * s->pages_per_seq;
-    const char *layout = bench_get(in, "layout");
-    int nhd = layout && layout[0] == 'n';
-    elems = pages * s->page_size * s->hkv * s->d;
-    s->k = bench_alloc(elems * (int64_t)es);
-    s->v = bench_alloc(elems * (int64_t)es);
-    s->block_tables = malloc((size_t)(pages > 0 ? pages : 1) * sizeof(int32_t));
-    s->seq_lens = malloc((size_t)s->batch * sizeof(int32_t));
-    if (!s->k || !s->v || !s->block_tables || !s->seq_lens)
-      return snprintf(why, why_size, "out of memory for %lld pages", (long long)pages), -1;
-    s->pool = (nhd ? pal_kv_pool_nhd : pal_kv_pool_hnd)(s->k, s->v, s->dtype, pages,
-                                                       s->page_size, s->hkv, s->d);
-    bench_shuffled_ids(s->block_tables, pages, 7);
-    for (int32_t b = 0; b < s->batch; ++b) s->seq_lens[b] = s->seq_len;
-  } else {
-    s->kv_elems_per_rot = (int64_t)s->batch * s->hkv * s->seq_len * s->d;
-    elems = s->kv_elems_per_rot * s->rotations;
-    s->k = bench_alloc(elems * (int64_t)es);
-    s->v = bench_alloc(elems * (int64_t)es);
-    if (!s->k || !s->v) return snprintf(why, why_size, "out of memory"), -1;
-  }
-  bench_fill_random(s->k, s->dtype, elems, 2);
-  bench_fill_random(s->v, s->dtype, elems, 3);
-  return 0;
+  const char *layout = bench_get(in, "layout");
+  s->kv = (bench_kv_sets){.paged = paged, .dtype = s->dtype, .batch = s->batch, .hkv = s->hkv,
+                          .d = s->d, .page_size = s->page_size, .ctx_len = s->seq_len,
+                          .rotations = rot};
+  return bench_kv_sets_alloc(&s->kv, layout && layout[0] == 'n', why, why_size);
 }
 
 static int decode_paged_setup(const bench_instance *in, const bench_env *env, void **state,
@@ -120,15 +91,12 @@ static int decode_run(void *p, int rotation, char *why, size_t why_size) {
   pal_error err;
   pal_status st;
   if (s->paged) {
-    int64_t per_rot = (int64_t)s->batch * s->pages_per_seq;
-    pal_page_table pt = pal_page_table_block(s->batch, s->block_tables + rotation * per_rot,
-                                             s->pages_per_seq, s->seq_lens);
-    st = pal_decode(s->ctx, s->q, s->out, s->dtype, s->hq, &s->pool, &pt, &s->opts, &err);
+    pal_page_table pt = bench_kv_sets_table(&s->kv, rotation);
+    st = pal_decode(s->ctx, s->q, s->out, s->dtype, s->hq, &s->kv.pool, &pt, &s->opts, &err);
   } else {
-    size_t off = (size_t)(rotation * s->kv_elems_per_rot) * pal_dtype_size(s->dtype);
     pal_sdpa_shape shape = {s->batch, s->hq, s->hkv, 1, s->seq_len, s->d, 0};
-    st = pal_sdpa(s->ctx, s->q, (char *)s->k + off, (char *)s->v + off, s->out, s->dtype, &shape,
-                  &s->opts, &err);
+    st = pal_sdpa(s->ctx, s->q, bench_kv_sets_k(&s->kv, rotation), bench_kv_sets_v(&s->kv, rotation),
+                  s->out, s->dtype, &shape, &s->opts, &err);
   }
   if (st != PAL_OK) return snprintf(why, why_size, "%s: %s", pal_status_name(st), err.message), -1;
   return 0;
