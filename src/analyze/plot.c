@@ -205,3 +205,13 @@ void anz_panels_latency_throughput(anz_plot *p, const char *latency_title, const
   p->panel[1].ylabel = "Throughput (query vectors/s)";
   p->panel[1].metric = "throughput_items_per_sec";
 }
+
+int anz_cmp_num(double a, double b) {
+  if (isnan(a) || isnan(b)) return isnan(a) - isnan(b);
+  return (a > b) - (a < b);
+}
+
+int anz_cmp_str(const char *a, const char *b) {
+  if (!a || !b) return (a != NULL) - (b != NULL);
+  return strcmp(a, b);
+}

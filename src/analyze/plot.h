@@ -102,6 +102,10 @@ int anz_series_add(anz_series *s, const anz_point *pt);
 /* Sorts every series by x and drops empty series. */
 void anz_plot_sort(anz_plot *p);
 
+/* Orderings for pairing rows: NaN / NULL sort last, equal to each other. */
+int anz_cmp_num(double a, double b);
+int anz_cmp_str(const char *a, const char *b);
+
 /* Rows of a study with a finite x axis value. Caller frees. */
 const anz_row **anz_rows_of_study(const anz_table *t, anz_study study, anz_axis x, size_t *n);
 

@@ -10,28 +10,18 @@
 
 #include "../plot.h"
 
-static int cmp_num(double a, double b) {
-  if (isnan(a) || isnan(b)) return isnan(a) - isnan(b);
-  return (a > b) - (a < b);
-}
-
-static int cmp_str(const char *a, const char *b) {
-  if (!a || !b) return (a != NULL) - (b != NULL);
-  return strcmp(a, b);
-}
-
 /* Everything but the source must agree. */
 static int instance_cmp(const anz_row *x, const anz_row *y) {
   int c;
   if ((c = (int)x->kernel - (int)y->kernel)) return c;
-  if ((c = cmp_str(x->family, y->family))) return c;
+  if ((c = anz_cmp_str(x->family, y->family))) return c;
   static const int sx[] = {ANZ_SX_MACHINE, ANZ_SX_DTYPE, ANZ_SX_CACHE, ANZ_SX_LAYOUT, ANZ_SX_OP};
   for (size_t i = 0; i < sizeof sx / sizeof sx[0]; ++i)
-    if ((c = cmp_str(x->saxis[sx[i]], y->saxis[sx[i]]))) return c;
+    if ((c = anz_cmp_str(x->saxis[sx[i]], y->saxis[sx[i]]))) return c;
   static const int ax[] = {ANZ_AX_SEQ_LEN,      ANZ_AX_BATCH,    ANZ_AX_NUM_Q_HEADS,
                            ANZ_AX_NUM_KV_HEADS, ANZ_AX_HEAD_DIM, ANZ_AX_PAGE_SIZE};
   for (size_t i = 0; i < sizeof ax / sizeof ax[0]; ++i)
-    if ((c = cmp_num(x->axis[ax[i]], y->axis[ax[i]]))) return c;
+    if ((c = anz_cmp_num(x->axis[ax[i]], y->axis[ax[i]]))) return c;
   return 0;
 }
 

@@ -7,26 +7,16 @@
 
 #include "../plot.h"
 
-static int cmp_num(double a, double b) {
-  if (isnan(a) || isnan(b)) return isnan(a) - isnan(b);
-  return (a > b) - (a < b);
-}
-
-static int cmp_str(const char *a, const char *b) {
-  if (!a || !b) return (a != NULL) - (b != NULL);
-  return strcmp(a, b);
-}
-
 /* the pairing key */
 static int pair_cmp(const anz_row *x, const anz_row *y) {
   int c;
   if ((c = (int)x->source - (int)y->source)) return c;
   static const int sx[] = {ANZ_SX_MACHINE, ANZ_SX_DTYPE, ANZ_SX_CACHE};
   for (size_t i = 0; i < 3; ++i)
-    if ((c = cmp_str(x->saxis[sx[i]], y->saxis[sx[i]]))) return c;
+    if ((c = anz_cmp_str(x->saxis[sx[i]], y->saxis[sx[i]]))) return c;
   static const int ax[] = {ANZ_AX_SEQ_LEN, ANZ_AX_BATCH, ANZ_AX_NUM_Q_HEADS, ANZ_AX_NUM_KV_HEADS, ANZ_AX_HEAD_DIM};
   for (size_t i = 0; i < 5; ++i)
-    if ((c = cmp_num(x->axis[ax[i]], y->axis[ax[i]]))) return c;
+    if ((c = anz_cmp_num(x->axis[ax[i]], y->axis[ax[i]]))) return c;
   return 0;
 }
 
