@@ -19,6 +19,8 @@
 #endif
 #include <immintrin.h>
 
+#include "prefetch_rows.h"
+
 #include "simd_avx512.h"
 
 #define INLINE static inline __attribute__((always_inline))
@@ -110,48 +112,6 @@ INLINE void store_lanes(float *dst, __m512 sv, int r, int R) {
   }
 }
 
-/* Prefetches the line at x into the cache level of hint (_MM_HINT_T0 or
- * _MM_HINT_T1, a constant after inlining). */
-INLINE void prefetch_line(uintptr_t x, int hint) {
-  if (hint == _MM_HINT_T0)
-    _mm_prefetch((const char *)x, _MM_HINT_T0);
-  else
-    _mm_prefetch((const char *)x, _MM_HINT_T1);
-}
-
-/* Prefetches every cache line of the `bytes` bytes at p, two lines per
- * iteration: rows are a few lines, so loop overhead counts. */
-INLINE void prefetch_row(const char *p, int64_t bytes, int hint) {
-  const uintptr_t e = (uintptr_t)p + (uintptr_t)bytes;
-  uintptr_t x = (uintptr_t)p & ~(uintptr_t)63;
-  for (; x + 64 < e; x += 128) {
-    prefetch_line(x, hint);
-    prefetch_line(x + 64, hint);
-  }
-  if (x < e) prefetch_line(x, hint);
-}
-
-/* Whether rows[t_begin .. t_end-1] (t_begin < t_end) look like one contiguous
- * run, `bytes` apart. Only the ends are checked: it steers prefetching only,
- * where a wrong guess costs a useless prefetch, never a wrong result. */
-INLINE int looks_contiguous(const char *const *rows, int t_begin, int t_end, int64_t bytes) {
-  return (uintptr_t)rows[t_end - 1] - (uintptr_t)rows[t_begin] ==
-         (uintptr_t)((t_end - 1 - t_begin) * bytes);
-}
-
-/* Prefetches rows[t_begin .. t_end-1], `bytes` of each. A contiguous run
- * (the usual layout within a page) is one span, which measured 15-20% faster
- * at g = 1 than row by row. */
-INLINE void prefetch_rows(const char *const *rows, int t_begin, int t_end, int64_t bytes,
-                          int hint) {
-  if (t_begin >= t_end) return;
-  if (looks_contiguous(rows, t_begin, t_end, bytes)) {
-    prefetch_row(rows[t_begin], (t_end - t_begin) * bytes, hint);
-    return;
-  }
-  for (int t = t_begin; t < t_end; ++t) prefetch_row(rows[t], bytes, hint);
-}
-
 /* acc[r*T + j] += q_r . k_j over elements i .. i+15 (i .. i+31 for DT_BF16_EO,
  * whose q rows hold [even 16 | odd 16] per 32 elements; half: only 16 left). */
 INLINE void score_step(__m512 acc[16], const float *const qr[4], const char *const kt[16], int i,
@@ -196,14 +156,14 @@ INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstrid
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) qr[r] = q + (int64_t)min_i(r0 + r, g - 1) * qstride;
   const int64_t row_bytes = (int64_t)d * (int64_t)elem_size(dt);
-  if (pf) prefetch_rows(kr, 0, min_i(PF_K_AHEAD, n), row_bytes, _MM_HINT_T0);
+  if (pf) pal__prefetch_rows(kr, 0, min_i(PF_K_AHEAD, n), row_bytes, _MM_HINT_T0);
   for (int t0 = 0; t0 < n; t0 += T) {
     const char *kt[16];
 #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) kt[j] = kr[min_i(t0 + j, n - 1)];
     if (pf) {
-      prefetch_rows(kr, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes, _MM_HINT_T0);
-      prefetch_rows(a->v_rows, t0, min_i(t0 + T, n), row_bytes, _MM_HINT_T0);
+      pal__prefetch_rows(kr, t0 + PF_K_AHEAD, min_i(t0 + PF_K_AHEAD + T, n), row_bytes, _MM_HINT_T0);
+      pal__prefetch_rows(a->v_rows, t0, min_i(t0 + T, n), row_bytes, _MM_HINT_T0);
     }
     __m512 acc[16];
 #pragma GCC unroll 16
@@ -261,15 +221,15 @@ INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
  * 0-4% from DRAM and cost 3-15% in cache). */
 INLINE int next_gathers(const pal__attend_args *a, int dt) {
   const int64_t row_bytes = (int64_t)a->d * (int64_t)elem_size(dt);
-  return !looks_contiguous(a->k_next, 0, a->next_n, row_bytes) ||
-         !looks_contiguous(a->v_next, 0, a->next_n, row_bytes);
+  return !pal__rows_contiguous(a->k_next, 0, a->next_n, row_bytes) ||
+         !pal__rows_contiguous(a->v_next, 0, a->next_n, row_bytes);
 }
 
 /* The next block's K and V rows [u0, u1). */
 INLINE void prefetch_next(const pal__attend_args *a, int u0, int u1, int64_t row_bytes) {
   for (int u = u0; u < u1; ++u) {
-    prefetch_row(a->k_next[u], row_bytes, PF_NEXT_HINT);
-    prefetch_row(a->v_next[u], row_bytes, PF_NEXT_HINT);
+    pal__prefetch_row(a->k_next[u], row_bytes, PF_NEXT_HINT);
+    pal__prefetch_row(a->v_next[u], row_bytes, PF_NEXT_HINT);
   }
 }
 
