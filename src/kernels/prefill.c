@@ -29,6 +29,22 @@ static pal_status check_qo_indptr(const int32_t *qo_indptr, const pal_page_table
   return PAL_OK;
 }
 
+/* The engine problem of a paged call (prefill, or decode with options):
+ * causal, q / out rows [token][num_q_heads][d], the pool's strides. */
+static pal__prefill_problem paged_problem(const pal_context *ctx, pal_dtype q_dtype,
+                                          int32_t num_q_heads, const pal_kv_pool *pool,
+                                          const pal_attention_options *options) {
+  const int32_t d = pool->head_dim;
+  return (pal__prefill_problem){
+      &ctx->kernels, q_dtype, pool->dtype, num_q_heads, pool->num_kv_heads, d,
+      options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d),
+      1, options ? options->window : 0, options ? options->softcap : 0.0f,
+      options ? options->alibi_slopes : NULL,
+      (int64_t)num_q_heads * d, d, num_q_heads, 1,
+      pool->page_size, pool->stride_page, pool->stride_head, pool->stride_token,
+      pal__resolve_threads(ctx, options)};
+}
+
 pal_status pal_prefill(const pal_context *ctx, const void *q, void *out, pal_dtype q_dtype,
                        int32_t num_q_heads, const int32_t *qo_indptr, const pal_kv_pool *pool,
                        const pal_page_table *pages, const pal_attention_options *options,
@@ -55,14 +71,7 @@ pal_status pal_prefill(const pal_context *ctx, const void *q, void *out, pal_dty
                                  pal__seq_pages(pages, s), pool->k, pool->v, len, q_len,
                                  len - q_len};
   }
-  const pal__prefill_problem prob = {
-      &ctx->kernels, q_dtype, pool->dtype, num_q_heads, pool->num_kv_heads, d,
-      options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d),
-      1, options ? options->window : 0, options ? options->softcap : 0.0f,
-      options ? options->alibi_slopes : NULL,
-      (int64_t)num_q_heads * d, d, num_q_heads, 1,
-      pool->page_size, pool->stride_page, pool->stride_head, pool->stride_token,
-      pal__resolve_threads(ctx, options)};
+  const pal__prefill_problem prob = paged_problem(ctx, q_dtype, num_q_heads, pool, options);
   const pal_status st = pal__prefill_run(&prob, seqs, num_seqs, err);
   free(seqs);
   return st;
@@ -86,13 +95,7 @@ pal_status pal__decode_on_prefill_engine(const pal_context *ctx, const void *q, 
                                  lse ? lse + (int64_t)s * num_q_heads : NULL,
                                  pal__seq_pages(pages, s), pool->k, pool->v, len, 1, len - 1};
   }
-  const pal__prefill_problem prob = {
-      &ctx->kernels, q_dtype, pool->dtype, num_q_heads, pool->num_kv_heads, d,
-      options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d),
-      1, options->window, options->softcap, options->alibi_slopes,
-      (int64_t)num_q_heads * d, d, num_q_heads, 1,
-      pool->page_size, pool->stride_page, pool->stride_head, pool->stride_token,
-      pal__resolve_threads(ctx, options)};
+  const pal__prefill_problem prob = paged_problem(ctx, q_dtype, num_q_heads, pool, options);
   const pal_status st = pal__prefill_run(&prob, seqs, num_seqs, err);
   free(seqs);
   return st;
