@@ -221,6 +221,31 @@ int64_t ref_page_of(const pal_page_table *pt, int32_t page_size, int32_t s, int6
   return pt->kv_indices[pt->kv_indptr[s] + j];
 }
 
+/* The longest context in the table. */
+static int64_t max_seq_len(const pal_page_table *pt, int32_t ps) {
+  int64_t maxlen = 0;
+  for (int32_t s = 0; s < pt->num_seqs; s++) {
+    int64_t n = ref_seq_len(pt, ps, s);
+    if (n > maxlen) maxlen = n;
+  }
+  return maxlen;
+}
+
+/* Tokens [0, n) of sequence s, KV head h, gathered through the page table
+ * and the pool's strides into keys / vals ([n][D] doubles). */
+static void gather_head(const pal_kv_pool *pool, const pal_page_table *pt, int32_t s, int h,
+                        int64_t n, double *keys, double *vals) {
+  const int D = pool->head_dim;
+  const int32_t ps = pool->page_size;
+  for (int64_t t = 0; t < n; t++) {
+    const int64_t page = ref_page_of(pt, ps, s, t);
+    const int64_t off =
+        page * pool->stride_page + h * pool->stride_head + (t % ps) * pool->stride_token;
+    load_row(pool->dtype, pool->k, off, D, keys + t * D);
+    load_row(pool->dtype, pool->v, off, D, vals + t * D);
+  }
+}
+
 void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal_kv_pool *pool,
                 const pal_page_table *pt, double scale, double *out, double *lse,
                 double *sbound) {
@@ -230,11 +255,7 @@ void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal
   const int32_t ps = pool->page_size;
   if (scale == 0.0) scale = 1.0 / sqrt((double)D);
 
-  int64_t maxlen = 0;
-  for (int32_t s = 0; s < pt->num_seqs; s++) {
-    int64_t n = ref_seq_len(pt, ps, s);
-    if (n > maxlen) maxlen = n;
-  }
+  const int64_t maxlen = max_seq_len(pt, ps);
   double *keys = malloc(sizeof(double) * (size_t)(maxlen + 1) * D);
   double *vals = malloc(sizeof(double) * (size_t)(maxlen + 1) * D);
   double *scores = malloc(sizeof(double) * (size_t)(maxlen + 1));
@@ -244,14 +265,7 @@ void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal
   for (int32_t s = 0; s < pt->num_seqs; s++) {
     const int64_t n = ref_seq_len(pt, ps, s);
     for (int h = 0; h < Hkv; h++) {
-      /* gather this head's tokens through the page table and the strides */
-      for (int64_t t = 0; t < n; t++) {
-        const int64_t page = ref_page_of(pt, ps, s, t);
-        const int64_t off =
-            page * pool->stride_page + h * pool->stride_head + (t % ps) * pool->stride_token;
-        load_row(pool->dtype, pool->k, off, D, keys + t * D);
-        load_row(pool->dtype, pool->v, off, D, vals + t * D);
-      }
+      gather_head(pool, pt, s, h, n, keys, vals);
       for (int g = 0; g < G; g++) {
         const int64_t row = (int64_t)s * num_q_heads + (int64_t)h * G + g;
         load_row(q_dtype, q, row * D, D, qrow);
@@ -312,11 +326,7 @@ void ref_prefill(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const in
   const int D = pool->head_dim, Hkv = pool->num_kv_heads, G = num_q_heads / Hkv;
   const int32_t ps = pool->page_size;
   if (scale == 0.0) scale = 1.0 / sqrt((double)D);
-  int64_t maxlen = 0;
-  for (int32_t s = 0; s < pt->num_seqs; s++) {
-    int64_t n = ref_seq_len(pt, ps, s);
-    if (n > maxlen) maxlen = n;
-  }
+  const int64_t maxlen = max_seq_len(pt, ps);
   double *keys = malloc(sizeof(double) * (size_t)(maxlen + 1) * D);
   double *vals = malloc(sizeof(double) * (size_t)(maxlen + 1) * D);
   double *scores = malloc(sizeof(double) * (size_t)(maxlen + 1));
@@ -326,13 +336,7 @@ void ref_prefill(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const in
     const int64_t n = ref_seq_len(pt, ps, s);
     const int64_t q_len = (int64_t)qo_indptr[s + 1] - qo_indptr[s];
     for (int h = 0; h < Hkv; h++) {
-      for (int64_t t = 0; t < n; t++) {
-        const int64_t page = ref_page_of(pt, ps, s, t);
-        const int64_t off =
-            page * pool->stride_page + h * pool->stride_head + (t % ps) * pool->stride_token;
-        load_row(pool->dtype, pool->k, off, D, keys + t * D);
-        load_row(pool->dtype, pool->v, off, D, vals + t * D);
-      }
+      gather_head(pool, pt, s, h, n, keys, vals);
       for (int g = 0; g < G; g++) {
         const int hq = h * G + g;
         const double slope = opts && opts->alibi_slopes ? (double)opts->alibi_slopes[hq] : 0.0;
