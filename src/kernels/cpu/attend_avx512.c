@@ -29,15 +29,15 @@
  * (of 8..64) streaming fp16 pages from DRAM on Sapphire Rapids. */
 #define PF_K_AHEAD 8
 
-/* The next block's rows (k_next / v_next) are prefetched into L2 (T1
- * measured at least as fast as T0), a K and a V row per token of the first
- * P.V tile rather than in one burst, and only for groups of at most
- * PF_NEXT_MAX_G rows. Streaming fp16 16-token pages from DRAM on Sapphire
- * Rapids it took g = 1 and 2 from 64-73 to 53-54 ns/token; from g = 4 on the
- * block's own prefetches and the hardware streamer already keep up, and the
- * extra requests measured 2-8% slower. */
-#define PF_NEXT_HINT _MM_HINT_T1
-#define PF_NEXT_MAX_G 2
+/* The next block is not prefetched row by row: only the first row of each
+ * of its page runs (prefetch_run_heads). On Ice Lake-SP (2 cores, 16-token
+ * fp16/bf16 HND pages, 32k context) that took g = 1 from 7.6 to 7.2 ms and
+ * 4k contexts 9-15% lower, against prefetching every next-block row into L2
+ * at g <= 2 (whose extra requests crowd the fill buffers the block's own loads
+ * need; spreading them over the whole P.V pass at g >= 4 was 40-80% slower).
+ * (Sapphire Rapids had measured the row-by-row scheme 15-25% faster than no
+ * next-block prefetch at g <= 2; not re-measured there against run heads.) */
+#define RUN_HEAD_HINT _MM_HINT_T1
 
 /* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
 #define SROW PAL__BLOCK_TOKENS
@@ -215,47 +215,25 @@ INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
   }
 }
 
-/* Whether the next block gathers rows from several runs (small pages): a
- * block that is one contiguous run is left to the hardware streamer and the
- * block's own prefetches, which kept up with it (prefetching it anyway gained
- * 0-4% from DRAM and cost 3-15% in cache). */
-INLINE int next_gathers(const pal__attend_args *a, int dt) {
-  const int64_t row_bytes = (int64_t)a->d * (int64_t)elem_size(dt);
-  return !pal__rows_contiguous(a->k_next, 0, a->next_n, row_bytes) ||
-         !pal__rows_contiguous(a->v_next, 0, a->next_n, row_bytes);
-}
-
-/* The next block's K and V rows [u0, u1). */
-INLINE void prefetch_next(const pal__attend_args *a, int u0, int u1, int64_t row_bytes) {
-  for (int u = u0; u < u1; ++u) {
-    pal__prefetch_row(a->k_next[u], row_bytes, PF_NEXT_HINT);
-    pal__prefetch_row(a->v_next[u], row_bytes, PF_NEXT_HINT);
-  }
-}
-
 /* The per-token start shared by both P.V tiles: token t's V row (offset to
- * the tile's columns) and its R probabilities broadcast into pr; with pf,
- * one token's share of the next block's prefetches. */
+ * the tile's columns) and its R probabilities broadcast into pr. */
 INLINE const char *pv_token(const pal__attend_args *a, const float *p, int t, size_t off, int R,
-                            int pf, int64_t row_bytes, __m512 pr[8]) {
+                            __m512 pr[8]) {
   const char *vt = a->v_rows[t] + off;
   /* One base register per token: keeps gcc from splitting off + column
    * offset into loop invariants it has no registers for. */
   __asm__("" : "+r"(vt));
-  if (pf && t < a->next_n) prefetch_next(a, t, t + 1, row_bytes);
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) pr[r] = _mm512_set1_ps(p[r * SROW + t]);
   return vt;
 }
 
 /* acc[r0..r0+R-1][16*c0 .. 16*(c0+C)-1] += sum_t p[r][t] v_t, the R x C
- * accumulator tile held in registers across all n tokens. With pf it also
- * prefetches the next block's rows, one token's share per token. */
-INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, int c0, int R, int C,
-                    int pf) {
+ * accumulator tile held in registers across all n tokens. */
+INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, int c0, int R,
+                    int C) {
   const int d = a->d, n = a->n;
   const size_t es = elem_size(dt);
-  const int64_t row_bytes = (int64_t)d * (int64_t)es;
   float *accp = a->acc + (int64_t)r0 * d + 16 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   __m512 acc[16];
@@ -266,7 +244,7 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
   const size_t off = (size_t)(16 * c0) * es;
   for (int t = 0; t < n; ++t) {
     __m512 pr[8];
-    const char *vt = pv_token(a, p, t, off, R, pf, row_bytes, pr);
+    const char *vt = pv_token(a, p, t, off, R, pr);
 #pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
       __m512 vv = load16(vt + (size_t)(16 * c) * es, dt);
@@ -274,7 +252,6 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
       for (int r = 0; r < R; ++r) acc[r * C + c] = _mm512_fmadd_ps(pr[r], vv, acc[r * C + c]);
     }
   }
-  if (pf) prefetch_next(a, n, a->next_n, row_bytes); /* rows past n, if any */
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 16
@@ -283,10 +260,8 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
 
 /* pv_tile for DT_BF16_EO: C chunks of 32 columns from column 32*c0, each
  * held as even / odd accumulators; acc is permuted on load and store only. */
-INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0, int R, int C,
-                       int pf) {
+INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0, int R, int C) {
   const int d = a->d, n = a->n;
-  const int64_t row_bytes = 2 * (int64_t)d;
   float *accp = a->acc + (int64_t)r0 * d + 32 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -304,7 +279,7 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
   const size_t off = 64 * (size_t)c0;
   for (int t = 0; t < n; ++t) {
     __m512 pr[8];
-    const char *vt = pv_token(a, p, t, off, R, pf, row_bytes, pr);
+    const char *vt = pv_token(a, p, t, off, R, pr);
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) {
       __m512 ve, vo;
@@ -316,7 +291,6 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
       }
     }
   }
-  if (pf) prefetch_next(a, n, a->next_n, row_bytes); /* rows past n, if any */
   const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i ih = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 #pragma GCC unroll 8
@@ -329,24 +303,38 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
     }
 }
 
+/* The first row of every page run of the next block, K and V: the hardware
+ * streamer stops at each 4 KiB boundary and needs two misses to start again
+ * on a new run, so asking for each run's head early lets it run ahead from
+ * the run's first use. A handful of lines per block. */
+INLINE void prefetch_run_heads(const pal__attend_args *a, int64_t row_bytes) {
+  for (int u = 0; u < a->next_n; ++u) {
+    if (u > 0 && a->k_next[u] == a->k_next[u - 1] + row_bytes &&
+        a->v_next[u] == a->v_next[u - 1] + row_bytes)
+      continue;
+    pal__prefetch_row(a->k_next[u], row_bytes, RUN_HEAD_HINT);
+    pal__prefetch_row(a->v_next[u], row_bytes, RUN_HEAD_HINT);
+  }
+}
+
 /* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
- * allow; the first tile of the first rows (pf) prefetches the next block. */
+ * allow; the first rows ask for the next block's run heads first. */
 INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
   int c0 = 0, nc = a->d / 16;
-  const int pf0 = r0 == 0 && a->next_n > 0 && a->g <= PF_NEXT_MAX_G && next_gathers(a, dt);
+  if (r0 == 0 && a->next_n > 0) prefetch_run_heads(a, (int64_t)a->d * (int64_t)elem_size(dt));
   if (dt == DT_BF16_EO) {
     /* Whole 32-column chunks here; an odd 16 columns at the end go below. */
     const int nc32 = a->d / 32;
     for (int c = 0; c < nc32;) {
       const int left = nc32 - c;
       if (R == 1 && left >= 8) {
-        pv_tile_eo(a, s, r0, c, R, 8, pf0 && c == 0), c += 8;
+        pv_tile_eo(a, s, r0, c, R, 8), c += 8;
       } else if (R <= 2 && left >= 4) {
-        pv_tile_eo(a, s, r0, c, R, 4, pf0 && c == 0), c += 4;
+        pv_tile_eo(a, s, r0, c, R, 4), c += 4;
       } else if (R <= 4 && left >= 2) {
-        pv_tile_eo(a, s, r0, c, R, 2, pf0 && c == 0), c += 2;
+        pv_tile_eo(a, s, r0, c, R, 2), c += 2;
       } else {
-        pv_tile_eo(a, s, r0, c, R, 1, pf0 && c == 0), c += 1;
+        pv_tile_eo(a, s, r0, c, R, 1), c += 1;
       }
     }
     c0 = 2 * nc32;
@@ -355,15 +343,15 @@ INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, i
   while (c0 < nc) {
     const int left = nc - c0;
     if (R == 1 && left >= 16) {
-      pv_tile(a, s, dt, r0, c0, R, 16, pf0 && c0 == 0), c0 += 16;
+      pv_tile(a, s, dt, r0, c0, R, 16), c0 += 16;
     } else if (R <= 2 && left >= 8) {
-      pv_tile(a, s, dt, r0, c0, R, 8, pf0 && c0 == 0), c0 += 8;
+      pv_tile(a, s, dt, r0, c0, R, 8), c0 += 8;
     } else if (R <= 4 && left >= 4) {
-      pv_tile(a, s, dt, r0, c0, R, 4, pf0 && c0 == 0), c0 += 4;
+      pv_tile(a, s, dt, r0, c0, R, 4), c0 += 4;
     } else if (left >= 2) {
-      pv_tile(a, s, dt, r0, c0, R, 2, pf0 && c0 == 0), c0 += 2;
+      pv_tile(a, s, dt, r0, c0, R, 2), c0 += 2;
     } else {
-      pv_tile(a, s, dt, r0, c0, R, 1, pf0 && c0 == 0), c0 += 1;
+      pv_tile(a, s, dt, r0, c0, R, 1), c0 += 1;
     }
   }
 }
