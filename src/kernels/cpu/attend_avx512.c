@@ -30,9 +30,9 @@
 #define PF_K_AHEAD 8
 
 /* The next block is not prefetched row by row: only the first row of each
- * of its page runs (prefetch_run_heads). On Ice Lake-SP (2 cores, 16-token
- * fp16/bf16 HND pages, 32k context) that took g = 1 from 7.6 to 7.2 ms and
- * 4k contexts 9-15% lower, against prefetching every next-block row into L2
+ * of its page runs (pal__prefetch_run_heads). On Ice Lake-SP (2 cores,
+ * 16-token fp16/bf16 HND pages) that took g = 1 at 32k context from 7.6 to
+ * 7.2 ms, g = 1 at 4k 9-15% lower and batch 8 at 32k 3-17% lower, against prefetching every next-block row into L2
  * at g <= 2 (whose extra requests crowd the fill buffers the block's own loads
  * need; spreading them over the whole P.V pass at g >= 4 was 40-80% slower).
  * (Sapphire Rapids had measured the row-by-row scheme 15-25% faster than no
@@ -303,25 +303,13 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
     }
 }
 
-/* The first row of every page run of the next block, K and V: the hardware
- * streamer stops at each 4 KiB boundary and needs two misses to start again
- * on a new run, so asking for each run's head early lets it run ahead from
- * the run's first use. A handful of lines per block. */
-INLINE void prefetch_run_heads(const pal__attend_args *a, int64_t row_bytes) {
-  for (int u = 0; u < a->next_n; ++u) {
-    if (u > 0 && a->k_next[u] == a->k_next[u - 1] + row_bytes &&
-        a->v_next[u] == a->v_next[u - 1] + row_bytes)
-      continue;
-    pal__prefetch_row(a->k_next[u], row_bytes, RUN_HEAD_HINT);
-    pal__prefetch_row(a->v_next[u], row_bytes, RUN_HEAD_HINT);
-  }
-}
-
 /* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
  * allow; the first rows ask for the next block's run heads first. */
 INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
   int c0 = 0, nc = a->d / 16;
-  if (r0 == 0 && a->next_n > 0) prefetch_run_heads(a, (int64_t)a->d * (int64_t)elem_size(dt));
+  if (r0 == 0 && a->next_n > 0)
+    pal__prefetch_run_heads(a->k_next, a->v_next, a->next_n,
+                            (int64_t)a->d * (int64_t)elem_size(dt), RUN_HEAD_HINT);
   if (dt == DT_BF16_EO) {
     /* Whole 32-column chunks here; an odd 16 columns at the end go below. */
     const int nc32 = a->d / 32;

@@ -48,4 +48,18 @@ static inline __attribute__((always_inline)) void pal__prefetch_rows(const char 
   for (int t = t_begin; t < t_end; ++t) pal__prefetch_row(rows[t], bytes, hint);
 }
 
+/* The first row of every page run among rows k[0..n-1] / v[0..n-1] (a run:
+ * rows `bytes` apart), K and V: the hardware streamer stops at each 4 KiB
+ * boundary and needs two misses to start again on a new run, so asking for
+ * each run's head early lets it run ahead from the run's first use. A
+ * handful of lines per block. */
+static inline __attribute__((always_inline)) void pal__prefetch_run_heads(const char *const *k, const char *const *v, int n,
+                                                                        int64_t bytes, int hint) {
+  for (int u = 0; u < n; ++u) {
+    if (u > 0 && k[u] == k[u - 1] + bytes && v[u] == v[u - 1] + bytes) continue;
+    pal__prefetch_row(k[u], bytes, hint);
+    pal__prefetch_row(v[u], bytes, hint);
+  }
+}
+
 #endif /* PAL_PREFETCH_ROWS_H */
