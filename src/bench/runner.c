@@ -147,7 +147,9 @@ static void print_result(const bench_instance *in, const bench_samples *s, const
   pal_stats st;
   pal_stats_compute(s->real_s, (size_t)s->reps, &st);
   printf("%-72s %11.2f us %7.2f GB/s", in->name, st.median * 1e6, c->bytes / st.median / 1e9);
-  if (m->probed) printf("  bw_util %.3f", c->bytes / st.median / m->bw_peak);
+  if (m->probed)
+    printf("  bw_util %.3f (best rep %.3f)", c->bytes / st.median / m->bw_peak,
+           c->bytes / st.min / m->bw_peak);
   if (bench_flop_peak(m, c) > 0)
     printf("  %.1f GFLOP/s flop_util %.3f", c->flops / st.median / 1e9,
            c->flops / st.median / bench_flop_peak(m, c));

@@ -56,7 +56,7 @@ for f in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     for name in names:
         it = [r for r in rows if r["run_name"] == name and r["run_type"] == "iteration"]
         ag = {r["aggregate_name"]: r for r in rows if r["run_name"] == name and r["run_type"] == "aggregate"}
-        assert len(it) >= 3 and set(ag) == {"mean", "median", "stddev", "cv"}, (name, len(it), set(ag))
+        assert len(it) >= 3 and set(ag) == {"mean", "median", "stddev", "cv", "min"}, (name, len(it), set(ag))
         assert [r["repetition_index"] for r in it] == list(range(len(it)))
         for r in it + list(ag.values()):
             assert r["time_unit"] == "us" and r["real_time"] > 0 or r.get("aggregate_name") in ("stddev", "cv")
@@ -75,6 +75,10 @@ for f in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
         for r in it:  # each raw sample's rate is bytes / its own time
             assert r["bytes_per_call"] == want
             assert abs(r["bytes_per_second"] - want / (r["real_time"] * 1e-6)) / r["bytes_per_second"] < 1e-9
+        # "min" is the fastest repetition, its counters that repetition's (the highest rate)
+        fastest = min(it, key=lambda r: r["real_time"])
+        assert ag["min"]["real_time"] == fastest["real_time"], (ag["min"]["real_time"], fastest["real_time"])
+        assert ag["min"]["bytes_per_second"] == max(r["bytes_per_second"] for r in it)
         assert "bw_util" not in m  # --no-probe: no utilisation without a measured peak
 print("json ok")
 PY
@@ -109,8 +113,8 @@ assert len(files) == 1, files
 d = json.loads(files[0].read_text())
 done = {r["run_name"] for r in d["benchmarks"]}
 assert 1 <= len(done) < 12, len(done)
-for n in done:  # every instance in the file is complete: all four aggregates present
-    assert sum(1 for r in d["benchmarks"] if r["run_name"] == n and r["run_type"] == "aggregate") == 4
+for n in done:  # every instance in the file is complete: all five aggregates present
+    assert sum(1 for r in d["benchmarks"] if r["run_name"] == n and r["run_type"] == "aggregate") == 5
 assert not list(pathlib.Path(sys.argv[1]).glob("*.tmp*")), "temporary file left behind"
 print("interrupt ok:", len(done), "finished instances")
 PY
