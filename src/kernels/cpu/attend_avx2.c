@@ -27,12 +27,10 @@
  * (of 8..64) streaming fp16 pages from DRAM on Sapphire Rapids. */
 #define PF_K_AHEAD 8
 
-/* The next block's rows (k_next / v_next) are prefetched into L2, a K and a
- * V row per token of the first P.V tile rather than in one burst, and only
- * for groups of at most PF_NEXT_MAX_G rows: the policy measured for the
- * AVX-512 kernels (attend_avx512.c), whose block work is the same. */
-#define PF_NEXT_HINT _MM_HINT_T1
-#define PF_NEXT_MAX_G 2
+/* Of the next block only the first row of each page run is prefetched, into
+ * L2 (pal__prefetch_run_heads): the policy measured for the AVX-512 kernels
+ * (attend_avx512.c, docs/ARCHITECTURE.md §5c), whose block work is the same. */
+#define RUN_HEAD_HINT _MM_HINT_T1
 
 /* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
 #define SROW PAL__BLOCK_TOKENS
@@ -138,22 +136,6 @@ INLINE void store_lanes(float *dst, __m256 sv, int r, int R) {
   }
 }
 
-/* Whether the next block gathers rows from several runs (small pages); one
- * contiguous run is left to the hardware streamer (see attend_avx512.c). */
-INLINE int next_gathers(const pal__attend_args *a, int dt) {
-  const int64_t row_bytes = (int64_t)a->d * (int64_t)elem_size(dt);
-  return !pal__rows_contiguous(a->k_next, 0, a->next_n, row_bytes) ||
-         !pal__rows_contiguous(a->v_next, 0, a->next_n, row_bytes);
-}
-
-/* The next block's K and V rows [u0, u1). */
-INLINE void prefetch_next(const pal__attend_args *a, int u0, int u1, int64_t row_bytes) {
-  for (int u = u0; u < u1; ++u) {
-    pal__prefetch_row(a->k_next[u], row_bytes, PF_NEXT_HINT);
-    pal__prefetch_row(a->v_next[u], row_bytes, PF_NEXT_HINT);
-  }
-}
-
 /* Scores of rows r0 .. r0+R-1 (R in {1,2,4}; rows past g repeat row g-1 and
  * are not stored) against all n tokens, T = 8/R tokens per tile so that every
  * tile fills exactly one reduce8. Tokens past n repeat token n-1: only tokens
@@ -251,13 +233,11 @@ INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
 }
 
 /* acc[r0..r0+R-1][8*c0 .. 8*(c0+C)-1] += sum_t p[r][t] v_t, the R x C
- * accumulator tile held in registers across all n tokens. With pf it also
- * prefetches the next block's rows, one token's share per token. */
-INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, int c0, int R, int C,
-                    int pf) {
+ * accumulator tile held in registers across all n tokens. */
+INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, int c0, int R,
+                    int C) {
   const int d = a->d, n = a->n;
   const size_t es = elem_size(dt);
-  const int64_t row_bytes = (int64_t)d * (int64_t)es;
   float *accp = a->acc + (int64_t)r0 * d + 8 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   __m256 acc[8];
@@ -271,7 +251,6 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
     /* One base register per token: keeps gcc from splitting off + column
      * offset into loop invariants it has no registers for. */
     __asm__("" : "+r"(vt));
-    if (pf && t < a->next_n) prefetch_next(a, t, t + 1, row_bytes);
     __m256 pr[4];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) pr[r] = _mm256_broadcast_ss(p + r * SROW + t);
@@ -282,7 +261,6 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
       for (int r = 0; r < R; ++r) acc[r * C + c] = _mm256_fmadd_ps(pr[r], vv, acc[r * C + c]);
     }
   }
-  if (pf) prefetch_next(a, n, a->next_n, row_bytes); /* rows past n, if any */
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
@@ -291,10 +269,8 @@ INLINE void pv_tile(const pal__attend_args *a, const float *s, int dt, int r0, i
 
 /* pv_tile for DT_BF16_EO: C chunks of 16 columns from column 16*c0, each
  * held as even / odd accumulators; acc is permuted on load and store only. */
-INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0, int R, int C,
-                       int pf) {
+INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0, int R, int C) {
   const int d = a->d, n = a->n;
-  const int64_t row_bytes = 2 * (int64_t)d;
   float *accp = a->acc + (int64_t)r0 * d + 16 * c0;
   const float *p = s + (int64_t)r0 * SROW;
   __m256 ae[4], ao[4];
@@ -316,7 +292,6 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
     /* One base register per token: keeps gcc from splitting off + column
      * offset into loop invariants it has no registers for. */
     __asm__("" : "+r"(vt));
-    if (pf && t < a->next_n) prefetch_next(a, t, t + 1, row_bytes);
     __m256 pr[4];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) pr[r] = _mm256_broadcast_ss(p + r * SROW + t);
@@ -331,7 +306,6 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
       }
     }
   }
-  if (pf) prefetch_next(a, n, a->next_n, row_bytes); /* rows past n, if any */
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
@@ -346,19 +320,22 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
 
 /* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
  * allow (d is a multiple of 16, so the 8-column count is even); the first
- * tile of the first rows (pf) prefetches the next block. */
+ * rows ask for the next block's run heads first. */
 INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
-  const int pf0 = r0 == 0 && a->next_n > 0 && a->g <= PF_NEXT_MAX_G && next_gathers(a, dt);
+  if (r0 == 0 && a->next_n > 0)
+    pal__prefetch_run_heads(a->k_next, a->v_next, a->next_n,
+                            (int64_t)a->d * (int64_t)elem_size(dt == DT_BF16_EO ? PAL_BF16 : dt),
+                            RUN_HEAD_HINT);
   if (dt == DT_BF16_EO) {
     const int nc = a->d / 16;
     for (int c0 = 0; c0 < nc;) {
       const int left = nc - c0;
       if (R == 1 && left >= 4) {
-        pv_tile_eo(a, s, r0, c0, R, 4, pf0 && c0 == 0), c0 += 4;
+        pv_tile_eo(a, s, r0, c0, R, 4), c0 += 4;
       } else if (R <= 2 && left >= 2) {
-        pv_tile_eo(a, s, r0, c0, R, 2, pf0 && c0 == 0), c0 += 2;
+        pv_tile_eo(a, s, r0, c0, R, 2), c0 += 2;
       } else {
-        pv_tile_eo(a, s, r0, c0, R, 1, pf0 && c0 == 0), c0 += 1;
+        pv_tile_eo(a, s, r0, c0, R, 1), c0 += 1;
       }
     }
     return;
@@ -367,11 +344,11 @@ INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, i
   for (int c0 = 0; c0 < nc;) {
     const int left = nc - c0;
     if (R == 1 && left >= 8) {
-      pv_tile(a, s, dt, r0, c0, R, 8, pf0 && c0 == 0), c0 += 8;
+      pv_tile(a, s, dt, r0, c0, R, 8), c0 += 8;
     } else if (R <= 2 && left >= 4) {
-      pv_tile(a, s, dt, r0, c0, R, 4, pf0 && c0 == 0), c0 += 4;
+      pv_tile(a, s, dt, r0, c0, R, 4), c0 += 4;
     } else {
-      pv_tile(a, s, dt, r0, c0, R, 2, pf0 && c0 == 0), c0 += 2;
+      pv_tile(a, s, dt, r0, c0, R, 2), c0 += 2;
     }
   }
 }

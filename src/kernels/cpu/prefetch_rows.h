@@ -48,17 +48,24 @@ static inline __attribute__((always_inline)) void pal__prefetch_rows(const char 
   for (int t = t_begin; t < t_end; ++t) pal__prefetch_row(rows[t], bytes, hint);
 }
 
-/* The first row of every page run among rows k[0..n-1] / v[0..n-1] (a run:
- * rows `bytes` apart), K and V: the hardware streamer stops at each 4 KiB
- * boundary and needs two misses to start again on a new run, so asking for
- * each run's head early lets it run ahead from the run's first use. A
- * handful of lines per block. */
+/* Whether row u of rows[] starts a new stream for the L2 streamer: the first
+ * row of a run (rows `bytes` apart), or the first row in a new 4 KiB page. */
+static inline __attribute__((always_inline)) int pal__row_starts_stream(const char *const *rows, int u,
+                                                                      int64_t bytes) {
+  if (u == 0 || rows[u] != rows[u - 1] + bytes) return 1;
+  return ((uintptr_t)rows[u] >> 12) != ((uintptr_t)rows[u - 1] >> 12);
+}
+
+/* The first row of every stream among rows k[0..n-1] / v[0..n-1] (each page
+ * run, and each 4 KiB page of a longer run), K and V: the hardware streamer
+ * stops at each 4 KiB boundary and needs two misses to start again, so asking
+ * for each stream's head early lets it run ahead from the stream's first use.
+ * A handful of lines per block. */
 static inline __attribute__((always_inline)) void pal__prefetch_run_heads(const char *const *k, const char *const *v, int n,
                                                                         int64_t bytes, int hint) {
   for (int u = 0; u < n; ++u) {
-    if (u > 0 && k[u] == k[u - 1] + bytes && v[u] == v[u - 1] + bytes) continue;
-    pal__prefetch_row(k[u], bytes, hint);
-    pal__prefetch_row(v[u], bytes, hint);
+    if (pal__row_starts_stream(k, u, bytes)) pal__prefetch_row(k[u], bytes, hint);
+    if (pal__row_starts_stream(v, u, bytes)) pal__prefetch_row(v[u], bytes, hint);
   }
 }
 
