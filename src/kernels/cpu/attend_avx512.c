@@ -72,27 +72,36 @@ INLINE __mmask16 tail_mask(int left) {
 }
 
 
-/* Lane i of the result is the sum of the lanes of v[i]: the 16 horizontal sums
- * share one shuffle tree (45 instructions instead of 16 separate reductions). */
-INLINE __m512 reduce16(const __m512 v[16]) {
+#define RED_ADD 0
+#define RED_MAX 1
+
+INLINE __m512 red_op(__m512 a, __m512 b, int op) {
+  return op == RED_ADD ? _mm512_add_ps(a, b) : _mm512_max_ps(a, b);
+}
+
+/* Lane i of the result is the sum (RED_ADD) or max (RED_MAX) of the lanes of
+ * v[i]: the 16 horizontal reductions share one shuffle tree (45 instructions
+ * instead of 16 separate reductions). */
+INLINE __m512 reduce16_op(const __m512 v[16], int op) {
   __m512 x[8], y[4], z[2];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i)
-    x[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
-                         _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    x[i] = red_op(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
+                  _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]), op);
 #pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
     __m512d a = _mm512_castps_pd(x[2 * i]), b = _mm512_castps_pd(x[2 * i + 1]);
-    y[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
-                         _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+    y[i] = red_op(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                  _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)), op);
   }
 #pragma GCC unroll 2
   for (int i = 0; i < 2; ++i)
-    z[i] = _mm512_add_ps(_mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0x88),
-                         _mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0xdd));
-  return _mm512_add_ps(_mm512_shuffle_f32x4(z[0], z[1], 0x88),
-                       _mm512_shuffle_f32x4(z[0], z[1], 0xdd));
+    z[i] = red_op(_mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0x88),
+                  _mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0xdd), op);
+  return red_op(_mm512_shuffle_f32x4(z[0], z[1], 0x88), _mm512_shuffle_f32x4(z[0], z[1], 0xdd), op);
 }
+
+INLINE __m512 reduce16(const __m512 v[16]) { return reduce16_op(v, RED_ADD); }
 
 /* Writes lanes r*T .. r*T+T-1 of sv (T = 16 / R) to dst. */
 INLINE void store_lanes(float *dst, __m512 sv, int r, int R) {
@@ -182,36 +191,63 @@ INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstrid
   }
 }
 
-/* Turns row r's scores into probabilities in place and updates m, l and the
- * scale of acc; the scalar's comparisons are kept so NaN scores behave alike. */
-INLINE void softmax_row(const pal__attend_args *a, float *sr, int r) {
+/* Turns the scores of rows r0 .. r0+R-1 (R <= 16) into probabilities in
+ * place and updates their m, l and the scale of acc. The rows go together so
+ * that their horizontal max and sum share one reduce16 each and the
+ * max -> exp -> sum chain of one row overlaps the others' (row by row it was
+ * latency-bound: 13% of a g = 8 block). The scalar's comparisons are kept so
+ * NaN scores behave alike. */
+INLINE void softmax_rows(const pal__attend_args *a, float *s, int r0, int R) {
   const int n = a->n;
-  __m512 mx = _mm512_set1_ps(-INFINITY);
-  for (int t = 0; t < n; t += 16) {
-    __mmask16 mk = tail_mask(n - t);
-    /* max_ps returns its second operand on NaN, like the scalar's dot > bmax. */
-    mx = _mm512_mask_max_ps(mx, mk, _mm512_maskz_loadu_ps(mk, sr + t), mx);
+  __m512 v[16];
+  for (int i = 0; i < 16; ++i) {
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    if (i < R) {
+      const float *sr = s + (int64_t)(r0 + i) * SROW;
+      for (int t = 0; t < n; t += 16) {
+        __mmask16 mk = tail_mask(n - t);
+        /* max_ps returns its second operand on NaN, like the scalar's dot > bmax. */
+        mx = _mm512_mask_max_ps(mx, mk, _mm512_maskz_loadu_ps(mk, sr + t), mx);
+      }
+    }
+    v[i] = mx;
   }
-  const float bmax = _mm512_reduce_max_ps(mx);
-  const float m_old = a->m[r];
-  const float m_new = m_old > bmax ? m_old : bmax;
-  const float alpha = expf(m_old - m_new);
-  const __m512 mv = _mm512_set1_ps(m_new);
-  __m512 sum = _mm512_setzero_ps();
-  for (int t = 0; t < n; t += 16) {
-    __mmask16 mk = tail_mask(n - t);
-    __m512 p = pal__exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + t), mv));
-    _mm512_mask_storeu_ps(sr + t, mk, p);
-    sum = _mm512_mask_add_ps(sum, mk, sum, p);
+  const __mmask16 rows = (__mmask16)((1u << R) - 1u);
+  const __m512 bmax = reduce16_op(v, RED_MAX);
+  const __m512 m_old = _mm512_maskz_loadu_ps(rows, a->m + r0);
+  const __m512 m_new = _mm512_max_ps(m_old, bmax); /* m_old > bmax ? m_old : bmax */
+  const __m512 alpha = pal__exp16_avx512(_mm512_sub_ps(m_old, m_new));
+  float mn[16];
+  _mm512_storeu_ps(mn, m_new);
+  for (int i = 0; i < 16; ++i) {
+    __m512 sum = _mm512_setzero_ps();
+    if (i < R) {
+      float *sr = s + (int64_t)(r0 + i) * SROW;
+      const __m512 mv = _mm512_set1_ps(mn[i]);
+      for (int t = 0; t < n; t += 16) {
+        __mmask16 mk = tail_mask(n - t);
+        __m512 p = pal__exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + t), mv));
+        _mm512_mask_storeu_ps(sr + t, mk, p);
+        sum = _mm512_mask_add_ps(sum, mk, sum, p);
+      }
+    }
+    v[i] = sum;
   }
-  a->l[r] = a->l[r] * alpha + _mm512_reduce_add_ps(sum);
-  a->m[r] = m_new;
-  /* Steady state keeps the max, so alpha == 1 and the row is left alone. */
-  if (alpha != 1.0f) {
-    float *acc = a->acc + (int64_t)r * a->d;
-    const __m512 av = _mm512_set1_ps(alpha);
-    for (int i = 0; i < a->d; i += 16)
-      _mm512_store_ps(acc + i, _mm512_mul_ps(_mm512_load_ps(acc + i), av));
+  const __m512 l_old = _mm512_maskz_loadu_ps(rows, a->l + r0);
+  _mm512_mask_storeu_ps(a->l + r0, rows, _mm512_add_ps(_mm512_mul_ps(l_old, alpha), reduce16(v)));
+  _mm512_mask_storeu_ps(a->m + r0, rows, m_new);
+  /* Steady state keeps the max, so alpha == 1 and the rows are left alone
+   * (NaN != 1, as in the scalar). */
+  __mmask16 rescale = _mm512_mask_cmp_ps_mask(rows, alpha, _mm512_set1_ps(1.0f), _CMP_NEQ_UQ);
+  if (!rescale) return;
+  float al[16];
+  _mm512_storeu_ps(al, alpha);
+  for (; rescale; rescale &= (__mmask16)(rescale - 1)) {
+    const int i = __builtin_ctz(rescale);
+    float *acc = a->acc + (int64_t)(r0 + i) * a->d;
+    const __m512 av = _mm512_set1_ps(al[i]);
+    for (int c = 0; c < a->d; c += 16)
+      _mm512_store_ps(acc + c, _mm512_mul_ps(_mm512_load_ps(acc + c), av));
   }
 }
 
@@ -369,7 +405,7 @@ INLINE void score_all(const pal__attend_args *a, const float *q, int64_t qstride
  * group size. */
 INLINE void softmax_pv_all(const pal__attend_args *a, int dt, float *s) {
   const int g = a->g;
-  for (int r = 0; r < g; ++r) softmax_row(a, s + (int64_t)r * SROW, r);
+  for (int r0 = 0; r0 < g; r0 += 16) softmax_rows(a, s, r0, min_i(16, g - r0));
   for (int r0 = 0; r0 < g;) {
     const int left = g - r0;
     if (left >= 8) {
