@@ -67,41 +67,7 @@ INLINE __m512 load16(const char *p, int dt) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
-INLINE __mmask16 tail_mask(int left) {
-  return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
-}
 
-
-#define RED_ADD 0
-#define RED_MAX 1
-
-INLINE __m512 red_op(__m512 a, __m512 b, int op) {
-  return op == RED_ADD ? _mm512_add_ps(a, b) : _mm512_max_ps(a, b);
-}
-
-/* Lane i of the result is the sum (RED_ADD) or max (RED_MAX) of the lanes of
- * v[i]: the 16 horizontal reductions share one shuffle tree (45 instructions
- * instead of 16 separate reductions). */
-INLINE __m512 reduce16_op(const __m512 v[16], int op) {
-  __m512 x[8], y[4], z[2];
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i)
-    x[i] = red_op(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
-                  _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]), op);
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    __m512d a = _mm512_castps_pd(x[2 * i]), b = _mm512_castps_pd(x[2 * i + 1]);
-    y[i] = red_op(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
-                  _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)), op);
-  }
-#pragma GCC unroll 2
-  for (int i = 0; i < 2; ++i)
-    z[i] = red_op(_mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0x88),
-                  _mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0xdd), op);
-  return red_op(_mm512_shuffle_f32x4(z[0], z[1], 0x88), _mm512_shuffle_f32x4(z[0], z[1], 0xdd), op);
-}
-
-INLINE __m512 reduce16(const __m512 v[16]) { return reduce16_op(v, RED_ADD); }
 
 /* Writes lanes r*T .. r*T+T-1 of sv (T = 16 / R) to dst. */
 INLINE void store_lanes(float *dst, __m512 sv, int r, int R) {
@@ -152,7 +118,7 @@ INLINE void score_step(__m512 acc[16], const float *const qr[4], const char *con
 
 /* Scores of rows r0 .. r0+R-1 (R in {1,2,4}; rows past g repeat row g-1 and
  * are not stored) against all n tokens, T = 16/R tokens per tile so that every
- * tile fills exactly one reduce16. Tokens past n repeat token n-1: only
+ * tile fills exactly one pal__reduce16. Tokens past n repeat token n-1: only
  * tokens 0..n-1 are ever read. q rows start at q, qstride floats apart. With
  * pf (the first group of rows) it also prefetches K a little ahead and V,
  * which is read only after all scores, so the pool's latency hides behind the
@@ -184,7 +150,7 @@ INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstrid
       for (; i + 32 <= d; i += 32) score_step(acc, qr, kt, i, dt, R, 0);
       if (i < d) score_step(acc, qr, kt, i, dt, R, 1);
     }
-    __m512 sv = reduce16(acc);
+    __m512 sv = pal__reduce16(acc, PAL__RED_ADD);
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r)
       if (r0 + r < g) store_lanes(s + (int64_t)(r0 + r) * SROW + t0, sv, r, R);
@@ -193,48 +159,28 @@ INLINE void score_rows(const pal__attend_args *a, const float *q, int64_t qstrid
 
 /* Turns the scores of rows r0 .. r0+R-1 (R <= 16) into probabilities in
  * place and updates their m, l and the scale of acc. The rows go together so
- * that their horizontal max and sum share one reduce16 each and the
+ * that their horizontal max and sum share one pal__reduce16 each and the
  * max -> exp -> sum chain of one row overlaps the others' (row by row it was
  * latency-bound: 13% of a g = 8 block). The scalar's comparisons are kept so
- * NaN scores behave alike. */
+ * NaN scores behave alike (pal__row_max16). */
 INLINE void softmax_rows(const pal__attend_args *a, float *s, int r0, int R) {
   const int n = a->n;
   __m512 v[16];
-  for (int i = 0; i < 16; ++i) {
-    __m512 mx = _mm512_set1_ps(-INFINITY);
-    if (i < R) {
-      const float *sr = s + (int64_t)(r0 + i) * SROW;
-      for (int t = 0; t < n; t += 16) {
-        __mmask16 mk = tail_mask(n - t);
-        /* max_ps returns its second operand on NaN, like the scalar's dot > bmax. */
-        mx = _mm512_mask_max_ps(mx, mk, _mm512_maskz_loadu_ps(mk, sr + t), mx);
-      }
-    }
-    v[i] = mx;
-  }
+  for (int i = 0; i < 16; ++i)
+    v[i] = i < R ? pal__row_max16(s + (int64_t)(r0 + i) * SROW, n, _mm512_set1_ps(-INFINITY))
+                 : _mm512_set1_ps(-INFINITY);
   const __mmask16 rows = (__mmask16)((1u << R) - 1u);
-  const __m512 bmax = reduce16_op(v, RED_MAX);
+  const __m512 bmax = pal__reduce16(v, PAL__RED_MAX);
   const __m512 m_old = _mm512_maskz_loadu_ps(rows, a->m + r0);
   const __m512 m_new = _mm512_max_ps(m_old, bmax); /* m_old > bmax ? m_old : bmax */
   const __m512 alpha = pal__exp16_avx512(_mm512_sub_ps(m_old, m_new));
   float mn[16];
   _mm512_storeu_ps(mn, m_new);
-  for (int i = 0; i < 16; ++i) {
-    __m512 sum = _mm512_setzero_ps();
-    if (i < R) {
-      float *sr = s + (int64_t)(r0 + i) * SROW;
-      const __m512 mv = _mm512_set1_ps(mn[i]);
-      for (int t = 0; t < n; t += 16) {
-        __mmask16 mk = tail_mask(n - t);
-        __m512 p = pal__exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, sr + t), mv));
-        _mm512_mask_storeu_ps(sr + t, mk, p);
-        sum = _mm512_mask_add_ps(sum, mk, sum, p);
-      }
-    }
-    v[i] = sum;
-  }
+  for (int i = 0; i < 16; ++i)
+    v[i] = i < R ? pal__row_exp_sum16(s + (int64_t)(r0 + i) * SROW, n, mn[i]) : _mm512_setzero_ps();
   const __m512 l_old = _mm512_maskz_loadu_ps(rows, a->l + r0);
-  _mm512_mask_storeu_ps(a->l + r0, rows, _mm512_add_ps(_mm512_mul_ps(l_old, alpha), reduce16(v)));
+  const __m512 sum = pal__reduce16(v, PAL__RED_ADD);
+  _mm512_mask_storeu_ps(a->l + r0, rows, _mm512_add_ps(_mm512_mul_ps(l_old, alpha), sum));
   _mm512_mask_storeu_ps(a->m + r0, rows, m_new);
   /* Steady state keeps the max, so alpha == 1 and the rows are left alone
    * (NaN != 1, as in the scalar). */
@@ -244,10 +190,7 @@ INLINE void softmax_rows(const pal__attend_args *a, float *s, int r0, int R) {
   _mm512_storeu_ps(al, alpha);
   for (; rescale; rescale &= (__mmask16)(rescale - 1)) {
     const int i = __builtin_ctz(rescale);
-    float *acc = a->acc + (int64_t)(r0 + i) * a->d;
-    const __m512 av = _mm512_set1_ps(al[i]);
-    for (int c = 0; c < a->d; c += 16)
-      _mm512_store_ps(acc + c, _mm512_mul_ps(_mm512_load_ps(acc + c), av));
+    pal__scale_row16(a->acc + (int64_t)(r0 + i) * a->d, a->d, al[i]);
   }
 }
 

@@ -150,31 +150,6 @@ static void qk(const void *qp, int m, int d, const void *kp, int n, float *s_out
   }
 }
 
-INLINE __mmask16 tail_mask(int left) {
-  return left >= 16 ? (__mmask16)0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1u);
-}
-
-/* Lane i of the result: op over the lanes of v[i] (16 rows' reductions share
- * one shuffle tree). */
-#define REDUCE16(NAME, OP)                                                                   \
-  INLINE __m512 NAME(const __m512 v[16]) {                                                   \
-    __m512 x[8], y[4], z[2];                                                                 \
-    for (int i = 0; i < 8; ++i)                                                              \
-      x[i] = OP(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),                                  \
-                _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));                                 \
-    for (int i = 0; i < 4; ++i) {                                                            \
-      const __m512d a = _mm512_castps_pd(x[2 * i]), b = _mm512_castps_pd(x[2 * i + 1]);      \
-      y[i] = OP(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),                                  \
-                _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));                                 \
-    }                                                                                        \
-    for (int i = 0; i < 2; ++i)                                                              \
-      z[i] = OP(_mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0x88),                          \
-                _mm512_shuffle_f32x4(y[2 * i], y[2 * i + 1], 0xdd));                         \
-    return OP(_mm512_shuffle_f32x4(z[0], z[1], 0x88), _mm512_shuffle_f32x4(z[0], z[1], 0xdd)); \
-  }
-REDUCE16(reduce16_max, _mm512_max_ps)
-REDUCE16(reduce16_add, _mm512_add_ps)
-
 /* Rows in groups of 16: per-row partial vectors, one reduction tree for
  * the 16 maxima and one for the 16 sums, alpha for 16 rows in one exp. */
 static void softmax(float *s, int m, int n, float *mx, float *l, float *acc, int d) {
@@ -182,19 +157,11 @@ static void softmax(float *s, int m, int n, float *mx, float *l, float *acc, int
     const int rows = m - r0 < 16 ? m - r0 : 16;
     const __mmask16 rm = (__mmask16)(rows == 16 ? 0xffff : (1u << rows) - 1u);
     __m512 part[16];
-    for (int r = 0; r < 16; ++r) {
-      __m512 bm = _mm512_set1_ps(-INFINITY);
-      if (r < rows) {
-        const float *sr = s + (int64_t)(r0 + r) * KEYS;
-        for (int t = 0; t < n; t += 16) {
-          const __mmask16 k = tail_mask(n - t);
-          bm = _mm512_mask_max_ps(bm, k, _mm512_maskz_loadu_ps(k, sr + t), bm);
-        }
-      }
-      part[r] = bm;
-    }
+    for (int r = 0; r < 16; ++r)
+      part[r] = r < rows ? pal__row_max16(s + (int64_t)(r0 + r) * KEYS, n, _mm512_set1_ps(-INFINITY))
+                         : _mm512_set1_ps(-INFINITY);
     const __m512 m_old = _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), rm, mx + r0);
-    const __m512 m_new = _mm512_max_ps(m_old, reduce16_max(part));
+    const __m512 m_new = _mm512_max_ps(m_old, pal__reduce16(part, PAL__RED_MAX));
     /* rows with nothing visible yet keep m = -inf: exponents against 0 give
      * p = 0 and alpha = 0 (their l and acc are 0) */
     const __mmask16 none = _mm512_cmp_ps_mask(m_new, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ);
@@ -206,25 +173,13 @@ static void softmax(float *s, int m, int n, float *mx, float *l, float *acc, int
     for (int r = 0; r < 16; ++r) {
       __m512 sum = _mm512_setzero_ps();
       if (r < rows) {
-        float *sr = s + (int64_t)(r0 + r) * KEYS;
-        const __m512 mv = _mm512_set1_ps(mu[r]);
-        for (int t = 0; t < n; t += 16) {
-          const __mmask16 k = tail_mask(n - t);
-          const __m512 p = pal__exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, sr + t), mv));
-          _mm512_mask_storeu_ps(sr + t, k, p);
-          sum = _mm512_mask_add_ps(sum, k, sum, p);
-        }
-        if (al[r] != 1.0f) {
-          float *a = acc + (int64_t)(r0 + r) * d;
-          const __m512 av = _mm512_set1_ps(al[r]);
-          for (int i = 0; i < d; i += 16)
-            _mm512_store_ps(a + i, _mm512_mul_ps(_mm512_load_ps(a + i), av));
-        }
+        sum = pal__row_exp_sum16(s + (int64_t)(r0 + r) * KEYS, n, mu[r]);
+        if (al[r] != 1.0f) pal__scale_row16(acc + (int64_t)(r0 + r) * d, d, al[r]);
       }
       part[r] = sum;
     }
-    _mm512_mask_storeu_ps(l + r0, rm,
-                          _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rm, l + r0), alpha, reduce16_add(part)));
+    const __m512 sum = pal__reduce16(part, PAL__RED_ADD);
+    _mm512_mask_storeu_ps(l + r0, rm, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rm, l + r0), alpha, sum));
     _mm512_mask_storeu_ps(mx + r0, rm, m_new);
   }
 }
