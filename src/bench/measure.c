@@ -33,6 +33,34 @@ void bench_samples_free(bench_samples *s) {
   s->real_s = s->cpu_s = NULL;
 }
 
+int bench_samples_append(bench_samples *dst, const bench_samples *src) {
+  const size_t n = (size_t)dst->reps + (size_t)src->reps;
+  double *r = realloc(dst->real_s, (n ? n : 1) * sizeof(double));
+  if (!r) return -1;
+  dst->real_s = r;
+  double *c = realloc(dst->cpu_s, (n ? n : 1) * sizeof(double));
+  if (!c) return -1;
+  dst->cpu_s = c;
+  memcpy(dst->real_s + dst->reps, src->real_s, (size_t)src->reps * sizeof(double));
+  memcpy(dst->cpu_s + dst->reps, src->cpu_s, (size_t)src->reps * sizeof(double));
+  if (dst->reps == 0) {
+    dst->calls_per_rep = src->calls_per_rep;
+    dst->stop_reason = src->stop_reason;
+    dst->foreign_load = src->foreign_load;
+  } else if (dst->foreign_load >= 0 && src->foreign_load >= 0 &&
+             dst->measured_s + src->measured_s > 0) {
+    dst->foreign_load = (dst->foreign_load * dst->measured_s + src->foreign_load * src->measured_s) /
+                        (dst->measured_s + src->measured_s);
+  } else {
+    dst->foreign_load = -1;
+  }
+  dst->reps = (int)n;
+  dst->measured_s += src->measured_s;
+  pal_stats st;
+  if (pal_stats_compute(dst->real_s, n, &st) == 0) dst->noise = st.iqr_rel;
+  return 0;
+}
+
 int bench_measure(const bench_op *op, void *state, int rotations, const bench_measure_opts *o,
                   volatile sig_atomic_t *stop, bench_samples *out) {
   memset(out, 0, sizeof *out);

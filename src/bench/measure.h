@@ -40,4 +40,10 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
                   volatile sig_atomic_t *stop, bench_samples *out);
 void bench_samples_free(bench_samples *s);
 
+/* Appends src's repetitions to dst (an interleaved instance's pool; dst may
+ * be all zero at first): noise is recomputed over the pool, measured time
+ * summed, foreign_load weighted by measured time, calls_per_rep and
+ * stop_reason kept from the first slice. 0, or -1 when memory runs out. */
+int bench_samples_append(bench_samples *dst, const bench_samples *src);
+
 #endif

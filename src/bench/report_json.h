@@ -3,7 +3,7 @@
  * The file is rewritten atomically after every finished instance, so a run
  * stopped at any moment leaves valid JSON holding every finished instance.
  * Rows: one "iteration" row per repetition (the raw samples), then mean,
- * median, stddev and cv "aggregate" rows, each carrying the instance's axes
+ * median, stddev, cv and min "aggregate" rows, each carrying the instance's axes
  * as plain fields and the derived counters (docs/BENCHMARKS.md). */
 #ifndef PAL_BENCH_REPORT_JSON_H
 #define PAL_BENCH_REPORT_JSON_H

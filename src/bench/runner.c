@@ -9,6 +9,12 @@
  *     run: the thread count is part of the instance, not of the process.
  *  3. After SIGINT the current instance is dropped, files already hold every
  *     finished one (report_json.c rewrites them atomically), exit is 130.
+ *  4. --interleave R measures the sweep R times over, each instance for
+ *     max_time / R per round (set up and torn down each time: cold working
+ *     sets do not fit side by side), and pools its samples. On a shared host
+ *     the load drifts over minutes; one pass puts the paged family minutes
+ *     away from the dense one, R rounds expose both to the same drift, which
+ *     is what an in-run ratio needs. Files are rewritten after each round.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "runner.h"
@@ -219,6 +225,141 @@ static int run_instance(const bench_run_opts *o, const bench_instance *in, const
   return rc;
 }
 
+/* An instance under --interleave: its result pooled over the rounds so far. */
+typedef struct pooled {
+  bench_result res;
+  bench_samples samples;
+  char why[256];
+} pooled;
+
+/* One round's slice of instance i, pooled into p; 130 on SIGINT, else 0
+ * (an error is recorded in p). */
+static int measure_slice(const bench_run_opts *o, const bench_measure_opts *slice,
+                         const bench_instance *in, const bench_env *env, pooled *p) {
+  const bench_op *op = in->suite->op;
+  void *state = NULL;
+  p->res.threads = pal_context_num_threads(env->ctx);
+  p->res.isa = pal_isa_name(pal_context_isa(env->ctx));
+  int rc = 0;
+  if (op->setup(in, env, &state, &p->res.cost, &p->res.rotations, p->why, sizeof p->why) != 0) {
+    p->res.error = p->why;
+  } else {
+    bench_samples s;
+    int m = bench_measure(op, state, p->res.rotations, slice, o->stop, &s);
+    if (m == 1) {
+      rc = 130;
+    } else if (m != 0) {
+      snprintf(p->why, sizeof p->why, "%s", s.error);
+      p->res.error = p->why;
+    } else if (bench_samples_append(&p->samples, &s) != 0) {
+      snprintf(p->why, sizeof p->why, "out of memory pooling samples");
+      p->res.error = p->why;
+    }
+    bench_samples_free(&s);
+  }
+  if (state) op->teardown(state);
+  return rc;
+}
+
+/* Rewrites each family's file with every instance's pooled result. */
+static int write_pooled(const bench_run_opts *o, const bench_instance *inst, pooled *pool,
+                        size_t n, char (*paths)[1200], const bench_machine *m,
+                        context_cache *contexts) {
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && inst[j].family_index == inst[i].family_index) ++j;
+    char why[256];
+    pal_context *ctx = context_for(contexts, (int)bench_get_int(&inst[i], "threads", 0), why, sizeof why);
+    bench_report *r = ctx ? bench_report_open(paths[i], context_json(o, m, ctx), m) : NULL;
+    if (!r) {
+      fprintf(stderr, "pal bench: cannot write %s: %s\n", paths[i], ctx ? strerror(errno) : why);
+      return -1;
+    }
+    for (size_t k = i; k < j; ++k) {
+      pool[k].res.samples = pool[k].res.error ? NULL : &pool[k].samples;
+      if (bench_report_add(r, &pool[k].res) != 0) {
+        fprintf(stderr, "pal bench: cannot write %s: %s\n", paths[i], strerror(errno));
+        bench_report_close(r);
+        return -1;
+      }
+    }
+    bench_report_close(r);
+    i = j;
+  }
+  return 0;
+}
+
+static void file_name(char *buf, size_t size, const bench_run_opts *o, const char *family);
+
+/* The sweep in o->interleave rounds (NOTES 4). Returns 0, 1 (a file could
+ * not be written, or a context not made) or 130; *errors counts errored
+ * instances. */
+static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, size_t n,
+                           const bench_machine *machine, context_cache *contexts, int *errors) {
+  const int rounds = o->interleave;
+  pooled *pool = calloc(n, sizeof *pool);
+  char(*paths)[1200] = calloc(n, sizeof *paths);
+  if (!pool || !paths) {
+    fprintf(stderr, "pal bench: out of memory\n");
+    free(pool);
+    free(paths);
+    return 1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    pool[i].res.instance = &inst[i];
+    pool[i].res.hot = o->hot;
+    if (i == 0 || inst[i].family_index != inst[i - 1].family_index) {
+      file_name(paths[i], sizeof paths[i], o, inst[i].suite->name);
+      fprintf(stderr, "%swill write %s\n", o->progress ? "\r\033[K" : "", paths[i]);
+    } else {
+      memcpy(paths[i], paths[i - 1], sizeof paths[i]);
+    }
+  }
+  /* A slice is a fixed share of the cap: no early stop on noise. */
+  bench_measure_opts slice = o->measure;
+  slice.max_time_s = o->measure.max_time_s / rounds;
+  if (slice.min_time_s > slice.max_time_s) slice.min_time_s = slice.max_time_s;
+  slice.noise = -1;
+  int status = 0, done = 0;
+  double t0 = now_s();
+  for (int round = 0; round < rounds && status == 0; ++round) {
+    for (size_t i = 0; i < n && status == 0; ++i) {
+      if (pool[i].res.error) continue;
+      progress(o, (size_t)round * n + i, (size_t)rounds * n, inst[i].name, t0);
+      char why[256];
+      pal_context *ctx = context_for(contexts, (int)bench_get_int(&inst[i], "threads", 0), why, sizeof why);
+      if (!ctx) {
+        fprintf(stderr, "%spal bench: %s: %s\n", o->progress ? "\r\033[K" : "", inst[i].name, why);
+        status = 1;
+        break;
+      }
+      bench_env env = {ctx, machine, o->hot, 3 * machine->llc_bytes};
+      status = measure_slice(o, &slice, &inst[i], &env, &pool[i]);
+      pool[i].samples.stop_reason = "interleaved";
+    }
+    if (status == 0 && write_pooled(o, inst, pool, n, paths, machine, contexts) != 0) status = 1;
+    if (status == 0) done = round + 1;
+  }
+  if (o->progress) fprintf(stderr, "\r\033[K");
+  for (size_t i = 0; i < n; ++i) {
+    if (done == 0) break;
+    if (pool[i].res.error) {
+      printf("%-72s ERROR: %s\n", inst[i].name, pool[i].res.error);
+      ++*errors;
+    } else {
+      print_result(&inst[i], &pool[i].samples, &pool[i].res.cost, machine);
+    }
+  }
+  if (status == 130)
+    fprintf(stderr, "pal bench: interrupted in round %d of %d; %s\n", done + 1, rounds,
+            done ? "result files hold every instance as of the last complete round"
+                 : "no round was complete, nothing was written");
+  for (size_t i = 0; i < n; ++i) bench_samples_free(&pool[i].samples);
+  free(pool);
+  free(paths);
+  return status;
+}
+
 static void file_name(char *buf, size_t size, const bench_run_opts *o, const char *family) {
   char ts[32];
   time_t t = time(NULL);
@@ -270,7 +411,10 @@ int bench_run(const bench_run_opts *o) {
   bench_report *report = NULL;
   int family = -1, status = 0, errors = 0;
   double t0 = now_s();
-  for (size_t i = 0; i < n && status == 0; ++i) {
+  if (o->interleave > 1) {
+    status = run_interleaved(o, inst, n, &machine, &contexts, &errors);
+  }
+  for (size_t i = 0; i < n && status == 0 && o->interleave <= 1; ++i) {
     const bench_instance *in = &inst[i];
     progress(o, i, n, in->name, t0);
     pal_context *ctx = context_for(&contexts, (int)bench_get_int(in, "threads", 0), why, sizeof why);
@@ -298,7 +442,8 @@ int bench_run(const bench_run_opts *o) {
     if (rc == 1) ++errors;
   }
   if (o->progress) fprintf(stderr, "\r\033[K");
-  if (status == 130) fprintf(stderr, "pal bench: interrupted; result files hold every finished instance\n");
+  if (status == 130 && o->interleave <= 1)
+    fprintf(stderr, "pal bench: interrupted; result files hold every finished instance\n");
   fprintf(stderr, "pal bench: %zu instances, %d errored, %.0f s\n", n, errors, now_s() - t0);
   bench_report_close(report);
   for (int i = 0; i < contexts.count; ++i) pal_context_destroy(contexts.ctx[i]);

@@ -20,11 +20,16 @@ typedef struct bench_run_opts {
   /* Re-measure an instance up to this many times while other processes took
    * more than BENCH_FOREIGN_LOAD_WARN of the CPUs (0: measure once). */
   int quiet_retries;
+  /* --interleave R (R >= 2): measure every instance in R rounds of
+   * max_time / R each, the rounds going through the whole sweep, so a change
+   * in the host's load touches every instance alike (0 or 1: one pass). */
+  int interleave;
   volatile sig_atomic_t *stop;
 } bench_run_opts;
 
 /* Returns the process exit status: 0 ok, 1 some instance errored, 2 usage,
- * 130 interrupted (files hold every finished instance). */
+ * 130 interrupted (files hold every finished instance; interleaved: every
+ * instance as of the last complete round). */
 int bench_run(const bench_run_opts *o);
 
 #endif

@@ -38,6 +38,9 @@ static void usage(FILE *f) {
           "  --quiet-retries N    re-measure an instance up to N times while other processes\n"
           "                       take more than 5%% of the CPUs (default 0; results always\n"
           "                       carry foreign_load)\n"
+          "  --interleave R       measure the sweep in R rounds of max-time/R per instance,\n"
+          "                       pooling samples, so host drift touches every instance alike\n"
+          "                       (for ratios between instances on a shared machine)\n"
           "  --no-probe           skip the bandwidth/compute probes (no utilisation counters)\n"
           "  --no-progress        no progress line (it is off anyway when stderr is no terminal)\n");
 }
@@ -129,6 +132,14 @@ int pal_cmd_bench(int argc, char **argv) {
     } else if (!strcmp(a, "--quiet-retries") && next) {
       if (parse_double(a, argv[++i], &x)) return 2;
       o.quiet_retries = (int)x;
+    } else if (!strcmp(a, "--interleave") && next) {
+      if (parse_double(a, argv[++i], &x)) return 2;
+      if (x != (int)x || x > 1000) {
+        fprintf(stderr, "pal bench: --interleave needs a whole number of rounds up to 1000, got '%s'\n",
+                argv[i]);
+        return 2;
+      }
+      o.interleave = (int)x;
     } else if (!strcmp(a, "--min-reps") && next) {
       if (parse_double(a, argv[++i], &x)) return 2;
       o.measure.min_reps = x < 1 ? 1 : (int)x;

@@ -35,6 +35,10 @@ set +e
 msg=$("$pal" bench -a dtype=fp64 --list 2>&1); rc=$?
 set -e
 [[ $rc -eq 2 && $msg == *fp64* ]] || fail "bad dtype: rc=$rc msg=$msg"
+set +e
+msg=$("$pal" bench --interleave 2.5 --list 2>&1); rc=$?
+set -e
+[[ $rc -eq 2 && $msg == *interleave* ]] || fail "bad --interleave: rc=$rc msg=$msg"
 
 # 3. a real run
 "$pal" bench --out-dir "$tmp/out" --target unit --filter '_LatencyVsSeqLen/' -a seq_len=64,300 "${tiny[@]}" >"$tmp/log"
@@ -88,6 +92,51 @@ f=$(ls "$tmp"/out/cpp_unit_BM_PAL_*.json)
 "$py" /usr/share/benchmark/compare.py benchmarks "$f" "$f" >"$tmp/compare.txt" 2>&1 || fail "compare.py: $(cat "$tmp/compare.txt")"
 grep -q 'BM_PAL_LatencyVsSeqLen/seq_len:300' "$tmp/compare.txt" || fail "compare.py output lacks our rows"
 grep -q '_pvalue' "$tmp/compare.txt" || fail "compare.py ran no U test on our repetitions"
+
+# 4b. --interleave: every instance measured in each round, samples pooled
+"$pal" bench --out-dir "$tmp/il" --filter '_LatencyVsSeqLen/' -a seq_len=64,96 --interleave 3 --hot "${tiny[@]}" \
+  --max-time 0.06 >"$tmp/il.log" 2>&1 || fail "interleaved run: $(cat "$tmp/il.log")"
+"$py" - "$tmp/il" <<'PY'
+import json, pathlib, sys
+files = sorted(pathlib.Path(sys.argv[1]).glob("*.json"))
+assert len(files) == 2, files  # one per family, rewritten after each round
+for f in files:
+    rows = json.loads(f.read_text())["benchmarks"]
+    names = {r["run_name"] for r in rows}
+    assert len(names) == 2, names
+    for n in names:
+        it = [r for r in rows if r["run_name"] == n and r["run_type"] == "iteration"]
+        ag = {r["aggregate_name"]: r for r in rows if r["run_name"] == n and r["run_type"] == "aggregate"}
+        # 3 rounds of at least 2 repetitions each, pooled in one instance
+        assert len(it) >= 6 and [r["repetition_index"] for r in it] == list(range(len(it))), (n, len(it))
+        assert set(ag) == {"mean", "median", "stddev", "cv", "min"}
+        assert ag["median"]["stop_reason"] == "interleaved", ag["median"]["stop_reason"]
+print("interleave ok")
+PY
+# SIGINT after the first round: the files keep every instance as of that round
+"$pal" bench --out-dir "$tmp/ili" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,65,66,67 --interleave 50 --hot \
+  -a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress --min-time 0.05 --max-time 5 \
+  >"$tmp/ili.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  grep -qs '"aggregate"' "$tmp"/ili/*.json && break
+  sleep 0.1
+done
+kill -INT $pid
+set +e
+wait $pid; rc=$?
+set -e
+[[ $rc -eq 130 ]] || fail "interleaved: after SIGINT exit status $rc, expected 130"
+grep -q 'as of the last complete round' "$tmp/ili.log" || fail "interleaved: no interruption message: $(cat "$tmp/ili.log")"
+"$py" - "$tmp/ili" <<'PY'
+import json, pathlib, sys
+files = list(pathlib.Path(sys.argv[1]).glob("*.json"))
+assert len(files) == 1, files
+rows = json.loads(files[0].read_text())["benchmarks"]
+assert len({r["run_name"] for r in rows}) == 4  # every instance, not only the finished ones
+assert not list(pathlib.Path(sys.argv[1]).glob("*.tmp*")), "temporary file left behind"
+print("interleave interrupt ok")
+PY
 
 # 5. Ctrl-C
 "$pal" bench --out-dir "$tmp/int" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,65,66,67,68,69,70,71,72,73,74,75 \
