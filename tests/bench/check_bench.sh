@@ -11,6 +11,20 @@ pal=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# interrupt_when_written DIR PID LOG: SIGINT to PID once a result row is in
+# DIR (polling, not a fixed sleep, so a loaded machine cannot make the test
+# flaky); fails unless it then exits 130
+interrupt_when_written() {
+  for _ in $(seq 600); do
+    grep -qs '"aggregate"' "$1"/*.json && break
+    sleep 0.1
+  done
+  kill -INT "$2"
+  set +e
+  wait "$2"; local rc=$?
+  set -e
+  [[ $rc -eq 130 ]] || fail "after SIGINT exit status $rc, expected 130: $(cat "$3")"
+}
 py=/usr/bin/python3
 tiny=(-a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress
       --min-time 0.01 --max-time 0.05 --min-reps 3)
@@ -117,16 +131,7 @@ PY
 "$pal" bench --out-dir "$tmp/ili" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,65,66,67 --interleave 50 --hot \
   -a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress --min-time 0.05 --max-time 5 \
   >"$tmp/ili.log" 2>&1 &
-pid=$!
-for _ in $(seq 600); do
-  grep -qs '"aggregate"' "$tmp"/ili/*.json && break
-  sleep 0.1
-done
-kill -INT $pid
-set +e
-wait $pid; rc=$?
-set -e
-[[ $rc -eq 130 ]] || fail "interleaved: after SIGINT exit status $rc, expected 130"
+interrupt_when_written "$tmp/ili" $! "$tmp/ili.log"
 grep -q 'as of the last complete round' "$tmp/ili.log" || fail "interleaved: no interruption message: $(cat "$tmp/ili.log")"
 "$py" - "$tmp/ili" <<'PY'
 import json, pathlib, sys
@@ -142,18 +147,8 @@ PY
 "$pal" bench --out-dir "$tmp/int" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,65,66,67,68,69,70,71,72,73,74,75 \
   -a num_q_heads=4 -a num_kv_heads=1 -a head_dim=64 --no-probe --no-progress --noise 0 --min-time 0.3 --max-time 0.3 \
   >"$tmp/int.log" 2>&1 &
-pid=$!
-# interrupt once the first instance is in the file (polling, not a fixed sleep,
-# so a loaded machine cannot make the test flaky), while 11 are still to run
-for _ in $(seq 600); do
-  grep -qs '"aggregate"' "$tmp"/int/*.json && break
-  sleep 0.1
-done
-kill -INT $pid
-set +e
-wait $pid; rc=$?
-set -e
-[[ $rc -eq 130 ]] || fail "after SIGINT exit status $rc, expected 130"
+# once the first instance is in the file, while 11 are still to run
+interrupt_when_written "$tmp/int" $! "$tmp/int.log"
 grep -q interrupted "$tmp/int.log" || fail "no interruption message"
 "$py" - "$tmp/int" <<'PY'
 import json, pathlib, sys
