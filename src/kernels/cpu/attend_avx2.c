@@ -27,9 +27,10 @@
  * (of 8..64) streaming fp16 pages from DRAM on Sapphire Rapids. */
 #define PF_K_AHEAD 8
 
-/* Of the next block only the first row of each page run is prefetched, into
- * L2 (pal__prefetch_run_heads): the policy measured for the AVX-512 kernels
- * (attend_avx512.c, docs/ARCHITECTURE.md §5c), whose block work is the same. */
+/* Of the next block only the first row of each stream (a page run or a 4 KiB
+ * page of a longer run) is prefetched, into L2 (pal__prefetch_run_heads): the
+ * policy measured for the AVX-512 kernels (attend_avx512.c,
+ * docs/ARCHITECTURE.md §5c), whose block work is the same. */
 #define RUN_HEAD_HINT _MM_HINT_T1
 
 /* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
@@ -320,12 +321,11 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
 
 /* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
  * allow (d is a multiple of 16, so the 8-column count is even); the first
- * rows ask for the next block's run heads first. */
+ * rows ask for the next block's stream heads first. */
 INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
   if (r0 == 0 && a->next_n > 0)
     pal__prefetch_run_heads(a->k_next, a->v_next, a->next_n,
-                            (int64_t)a->d * (int64_t)elem_size(dt == DT_BF16_EO ? PAL_BF16 : dt),
-                            RUN_HEAD_HINT);
+                            (int64_t)a->d * (int64_t)elem_size(dt), RUN_HEAD_HINT);
   if (dt == DT_BF16_EO) {
     const int nc = a->d / 16;
     for (int c0 = 0; c0 < nc;) {

@@ -30,11 +30,13 @@
 #define PF_K_AHEAD 8
 
 /* The next block is not prefetched row by row: only the first row of each
- * of its page runs (pal__prefetch_run_heads). On Ice Lake-SP (2 cores,
- * 16-token fp16/bf16 HND pages) that took g = 1 at 32k context from 7.6 to
- * 7.2 ms, g = 1 at 4k 9-15% lower and batch 8 at 32k 3-17% lower, against prefetching every next-block row into L2
- * at g <= 2 (whose extra requests crowd the fill buffers the block's own loads
- * need; spreading them over the whole P.V pass at g >= 4 was 40-80% slower).
+ * of its streams, a page run or a 4 KiB page of a longer run
+ * (pal__prefetch_run_heads; measurements in docs/ARCHITECTURE.md §5c). On
+ * Ice Lake-SP (2 cores, 16-token fp16/bf16 HND pages) run heads took g = 1 at
+ * 32k context from 7.6 to 7.2 ms, g = 1 at 4k 9-15% lower and batch 8 at 32k
+ * 3-17% lower, against prefetching every next-block row into L2 at g <= 2
+ * (whose extra requests crowd the fill buffers the block's own loads need;
+ * spreading them over the whole P.V pass at g >= 4 was 40-80% slower).
  * (Sapphire Rapids had measured the row-by-row scheme 15-25% faster than no
  * next-block prefetch at g <= 2; not re-measured there against run heads.) */
 #define RUN_HEAD_HINT _MM_HINT_T1
@@ -66,8 +68,6 @@ INLINE __m512 load16(const char *p, int dt) {
   if (dt == PAL_F16) return _mm512_cvtph_ps(h);
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
-
-
 
 /* Writes lanes r*T .. r*T+T-1 of sv (T = 16 / R) to dst. */
 INLINE void store_lanes(float *dst, __m512 sv, int r, int R) {
@@ -283,7 +283,7 @@ INLINE void pv_tile_eo(const pal__attend_args *a, const float *s, int r0, int c0
 }
 
 /* All of d for rows r0..r0+R-1, in column tiles as wide as the registers
- * allow; the first rows ask for the next block's run heads first. */
+ * allow; the first rows ask for the next block's stream heads first. */
 INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, int R) {
   int c0 = 0, nc = a->d / 16;
   if (r0 == 0 && a->next_n > 0)
