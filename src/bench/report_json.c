@@ -193,7 +193,16 @@ static void add_aggregate(bench_report *r, const bench_result *res, const char *
   json_array_append_new(json_object_get(r->root, "benchmarks"), o);
 }
 
+void bench_report_clear(bench_report *r) { json_array_clear(json_object_get(r->root, "benchmarks")); }
+
+int bench_report_flush(bench_report *r) { return flush(r); }
+
 int bench_report_add(bench_report *r, const bench_result *res) {
+  bench_report_append(r, res);
+  return flush(r);
+}
+
+void bench_report_append(bench_report *r, const bench_result *res) {
   json_t *rows = json_object_get(r->root, "benchmarks");
   if (res->error) {
     json_t *o = base_row(res, res->instance->name, "iteration");
@@ -201,7 +210,7 @@ int bench_report_add(bench_report *r, const bench_result *res) {
     json_object_set_new(o, "error_message", json_string(res->error));
     add_fields(o, res);
     json_array_append_new(rows, o);
-    return flush(r);
+    return;
   }
   const bench_samples *s = res->samples;
   for (int i = 0; i < s->reps; ++i) {
@@ -222,5 +231,4 @@ int bench_report_add(bench_report *r, const bench_result *res) {
    * the like-for-like partner of the best-of-N machine probes. */
   const char *aggs[] = {"mean", "median", "stddev", "cv", "min"};
   for (size_t a = 0; a < sizeof aggs / sizeof aggs[0]; ++a) add_aggregate(r, res, aggs[a]);
-  return flush(r);
 }

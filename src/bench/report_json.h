@@ -30,7 +30,14 @@ typedef struct bench_result {
 /* Takes ownership of `context`. Writes the (empty) file at once; NULL with
  * errno on failure. */
 bench_report *bench_report_open(const char *path, json_t *context, const bench_machine *m);
+/* Appends one finished instance's rows and rewrites the file. 0, or -1 with errno. */
 int bench_report_add(bench_report *r, const bench_result *res);
+/* For a caller that rewrites every instance at once (interleaved rounds):
+ * clear drops all rows and append adds one instance's, neither touching the
+ * file; flush then replaces it in one atomic write. */
+void bench_report_clear(bench_report *r);
+void bench_report_append(bench_report *r, const bench_result *res);
+int bench_report_flush(bench_report *r);
 const char *bench_report_path(const bench_report *r);
 void bench_report_close(bench_report *r);
 

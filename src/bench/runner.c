@@ -261,58 +261,53 @@ static int measure_slice(const bench_run_opts *o, const bench_measure_opts *slic
   return rc;
 }
 
-/* Rewrites each family's file with every instance's pooled result. */
-static int write_pooled(const bench_run_opts *o, const bench_instance *inst, pooled *pool,
-                        size_t n, char (*paths)[1200], const bench_machine *m,
-                        context_cache *contexts) {
+/* Rewrites each family's file (reports[i], set for the family's first
+ * instance i) with every instance's pooled result: one atomic write per file,
+ * so the previous round's file stays whole until the new one replaces it. */
+static int write_pooled(pooled *pool, size_t n, bench_report **reports) {
   for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && inst[j].family_index == inst[i].family_index) ++j;
-    char why[256];
-    pal_context *ctx = context_for(contexts, (int)bench_get_int(&inst[i], "threads", 0), why, sizeof why);
-    bench_report *r = ctx ? bench_report_open(paths[i], context_json(o, m, ctx), m) : NULL;
-    if (!r) {
-      fprintf(stderr, "pal bench: cannot write %s: %s\n", paths[i], ctx ? strerror(errno) : why);
+    bench_report *r = reports[i];
+    bench_report_clear(r);
+    do {
+      pool[i].res.samples = pool[i].res.error ? NULL : &pool[i].samples;
+      bench_report_append(r, &pool[i].res);
+    } while (++i < n && !reports[i]);
+    if (bench_report_flush(r) != 0) {
+      fprintf(stderr, "pal bench: cannot write %s: %s\n", bench_report_path(r), strerror(errno));
       return -1;
     }
-    for (size_t k = i; k < j; ++k) {
-      pool[k].res.samples = pool[k].res.error ? NULL : &pool[k].samples;
-      if (bench_report_add(r, &pool[k].res) != 0) {
-        fprintf(stderr, "pal bench: cannot write %s: %s\n", paths[i], strerror(errno));
-        bench_report_close(r);
-        return -1;
-      }
-    }
-    bench_report_close(r);
-    i = j;
   }
   return 0;
 }
 
 static void file_name(char *buf, size_t size, const bench_run_opts *o, const char *family);
 
-/* The sweep in o->interleave rounds (NOTES 4). Returns 0, 1 (a file could
- * not be written, or a context not made) or 130; *errors counts errored
- * instances. */
+/* The sweep in o->interleave rounds (NOTES 4): each family's file is opened
+ * once and rewritten after every round. Returns 0, 1 (a file could not be
+ * written, or a context not made) or 130; *errors counts errored instances. */
 static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, size_t n,
                            const bench_machine *machine, context_cache *contexts, int *errors) {
   const int rounds = o->interleave;
   pooled *pool = calloc(n, sizeof *pool);
-  char(*paths)[1200] = calloc(n, sizeof *paths);
-  if (!pool || !paths) {
+  bench_report **reports = calloc(n, sizeof *reports);
+  int status = 0, done = 0;
+  if (!pool || !reports) {
     fprintf(stderr, "pal bench: out of memory\n");
-    free(pool);
-    free(paths);
-    return 1;
+    status = 1;
   }
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n && status == 0; ++i) {
     pool[i].res.instance = &inst[i];
     pool[i].res.hot = o->hot;
-    if (i == 0 || inst[i].family_index != inst[i - 1].family_index) {
-      file_name(paths[i], sizeof paths[i], o, inst[i].suite->name);
-      fprintf(stderr, "%swill write %s\n", o->progress ? "\r\033[K" : "", paths[i]);
+    if (i > 0 && inst[i].family_index == inst[i - 1].family_index) continue;
+    char why[256], path[1200];
+    pal_context *ctx = context_for(contexts, (int)bench_get_int(&inst[i], "threads", 0), why, sizeof why);
+    file_name(path, sizeof path, o, inst[i].suite->name);
+    reports[i] = ctx ? bench_report_open(path, context_json(o, machine, ctx), machine) : NULL;
+    if (!reports[i]) {
+      fprintf(stderr, "pal bench: cannot write %s: %s\n", path, ctx ? strerror(errno) : why);
+      status = 1;
     } else {
-      memcpy(paths[i], paths[i - 1], sizeof paths[i]);
+      fprintf(stderr, "%swriting %s\n", o->progress ? "\r\033[K" : "", path);
     }
   }
   /* A slice is a fixed share of the cap: no early stop on noise. */
@@ -320,7 +315,6 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
   slice.max_time_s = o->measure.max_time_s / rounds;
   if (slice.min_time_s > slice.max_time_s) slice.min_time_s = slice.max_time_s;
   slice.noise = -1;
-  int status = 0, done = 0;
   double t0 = now_s();
   for (int round = 0; round < rounds && status == 0; ++round) {
     for (size_t i = 0; i < n && status == 0; ++i) {
@@ -337,12 +331,11 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
       status = measure_slice(o, &slice, &inst[i], &env, &pool[i]);
       pool[i].samples.stop_reason = "interleaved";
     }
-    if (status == 0 && write_pooled(o, inst, pool, n, paths, machine, contexts) != 0) status = 1;
+    if (status == 0 && write_pooled(pool, n, reports) != 0) status = 1;
     if (status == 0) done = round + 1;
   }
   if (o->progress) fprintf(stderr, "\r\033[K");
-  for (size_t i = 0; i < n; ++i) {
-    if (done == 0) break;
+  for (size_t i = 0; done > 0 && i < n; ++i) {
     if (pool[i].res.error) {
       printf("%-72s ERROR: %s\n", inst[i].name, pool[i].res.error);
       ++*errors;
@@ -353,10 +346,13 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
   if (status == 130)
     fprintf(stderr, "pal bench: interrupted in round %d of %d; %s\n", done + 1, rounds,
             done ? "result files hold every instance as of the last complete round"
-                 : "no round was complete, nothing was written");
-  for (size_t i = 0; i < n; ++i) bench_samples_free(&pool[i].samples);
+                 : "no round was complete, the result files hold no instance");
+  for (size_t i = 0; pool && reports && i < n; ++i) {
+    bench_samples_free(&pool[i].samples);
+    bench_report_close(reports[i]);
+  }
   free(pool);
-  free(paths);
+  free(reports);
   return status;
 }
 
