@@ -27,9 +27,12 @@
 
 #include "../error.h"
 #include "attention_engine.h"
+#include "split_plan.h"
 
-/* A chunk shorter than this is not worth a partial write and a merge (short
- * contexts are spread over threads by smaller head groups instead). */
+/* The planner's chunk length never goes below this: a shorter chunk is not
+ * worth a partial write and a merge (short contexts are spread over threads
+ * by smaller head groups instead). Equal cuts make chunks of a task a little
+ * longer than half of it at least. */
 #define PAL__MIN_SPLIT_TOKENS 512
 /* Chunks per thread the planner aims for: enough for dynamic scheduling to
  * even out ragged batches, few enough that merges stay negligible. */
@@ -59,17 +62,22 @@ static int32_t group_of(const pal__attn_problem *p) {
   return p->group_heads > 1 && p->group_heads <= PAL__MAX_GROUP_HEADS ? p->group_heads : 1;
 }
 
-/* Tokens per chunk: the planner balances work (tokens x heads) across
- * threads, in whole pages so a chunk never starts mid-page. */
+/* Chunk boundaries fall on multiples of this: whole pages, or whole blocks
+ * of a dense task. */
+static int64_t split_unit(const pal__attn_problem *p) {
+  return p->page_size > 0 ? p->page_size : PAL__BLOCK_TOKENS;
+}
+
+/* The longest chunk the planner wants: work (tokens x heads) balanced across
+ * threads, PAL__CHUNKS_PER_THREAD each. */
 static int64_t plan_chunk_tokens(const pal__attn_problem *p, const pal__attn_task *tasks,
                                  int64_t num_tasks) {
   if (p->num_threads <= 1) return INT64_MAX;
   const int32_t gh = group_of(p);
   int64_t total = 0;
   for (int64_t i = 0; i < num_tasks; i += gh) total += tasks[i].len;
-  int64_t target = total / ((int64_t)p->num_threads * PAL__CHUNKS_PER_THREAD) + 1;
-  if (target < PAL__MIN_SPLIT_TOKENS) target = PAL__MIN_SPLIT_TOKENS;
-  return round_up(target, p->page_size > 0 ? p->page_size : PAL__BLOCK_TOKENS);
+  return pal__split_target(total, (int64_t)p->num_threads * PAL__CHUNKS_PER_THREAD,
+                           PAL__MIN_SPLIT_TOKENS);
 }
 
 /* One head's working state inside a thread's scratch, each piece 64-byte aligned. */
@@ -292,7 +300,8 @@ static void count_chunks(const pal__attn_problem *p, const pal__attn_task *tasks
   const int32_t gh = group_of(p);
   *num_chunks = *num_partials = *num_split = 0;
   for (int64_t i = 0; i < num_tasks; i += gh) {
-    int64_t n = tasks[i].len > chunk_tokens ? (tasks[i].len + chunk_tokens - 1) / chunk_tokens : 1;
+    int64_t n, step;
+    pal__plan_split(tasks[i].len, chunk_tokens, split_unit(p), &n, &step);
     *num_chunks += n;
     if (n > 1) {
       *num_partials += n;
@@ -339,14 +348,16 @@ pal_status pal__attention_run(const pal__attn_problem *problem, const pal__attn_
   }
   int64_t c = 0, part = 0, sp = 0;
   for (int64_t i = 0; i < num_tasks; i += gh) {
-    int64_t len = tasks[i].len;
-    if (len <= chunk_tokens) {
+    const int64_t len = tasks[i].len;
+    int64_t n, step;
+    pal__plan_split(len, chunk_tokens, split_unit(p), &n, &step);
+    if (n == 1) {
       chunks[c++] = (chunk){i, 0, len, -1};
       continue;
     }
-    splits[sp++] = (split_group){i, part, (len + chunk_tokens - 1) / chunk_tokens};
-    for (int64_t t0 = 0; t0 < len; t0 += chunk_tokens)
-      chunks[c++] = (chunk){i, t0, t0 + chunk_tokens < len ? t0 + chunk_tokens : len, part++};
+    splits[sp++] = (split_group){i, part, n};
+    for (int64_t t0 = 0; t0 < len; t0 += step)
+      chunks[c++] = (chunk){i, t0, t0 + step < len ? t0 + step : len, part++};
   }
 
 #pragma omp parallel num_threads(nt)

@@ -29,6 +29,7 @@
 
 #include "../error.h"
 #include "prefill_engine.h"
+#include "split_plan.h"
 
 #define ROWS PAL__PREFILL_ROWS
 #define KEYS PAL__PREFILL_KEYS
@@ -37,8 +38,9 @@
  * query row drop by this factor when there are enough items to go round. */
 #define MAX_BLOCKS 4
 #define IROWS (ROWS * MAX_BLOCKS)
-/* Split-KV: a chunk shorter than this is not worth a partial record and a
- * merge; chunks per thread aimed for when items are too few. */
+/* Split-KV: the planned chunk never goes below this, as a shorter one is not
+ * worth a partial record and a merge; chunks per thread aimed for when items
+ * are too few. */
 #define MIN_SPLIT_KEYS 512
 #define CHUNKS_PER_THREAD 4
 
@@ -373,13 +375,12 @@ pal_status pal__prefill_run(const pal__prefill_problem *p, const pal__prefill_se
   if (nt > 1 && num_base < (int64_t)nt * CHUNKS_PER_THREAD) {
     int64_t total = 0;
     for (int64_t i = 0; i < num_base; ++i) total += base[i].k1 - base[i].k0;
-    chunk_keys = round_up(total / ((int64_t)nt * CHUNKS_PER_THREAD) + 1, KEYS);
-    if (chunk_keys < MIN_SPLIT_KEYS) chunk_keys = MIN_SPLIT_KEYS;
+    chunk_keys = pal__split_target(total, (int64_t)nt * CHUNKS_PER_THREAD, MIN_SPLIT_KEYS);
   }
   int64_t num_items = 0, num_split = 0;
   for (int64_t i = 0; i < num_base; ++i) {
-    const int64_t len = base[i].k1 - base[i].k0;
-    const int64_t nc = len > chunk_keys ? (len + chunk_keys - 1) / chunk_keys : 1;
+    int64_t nc, step;
+    pal__plan_split(base[i].k1 - base[i].k0, chunk_keys, KEYS, &nc, &step);
     num_items += nc;
     num_split += nc > 1;
   }
@@ -397,16 +398,17 @@ pal_status pal__prefill_run(const pal__prefill_problem *p, const pal__prefill_se
   }
   int64_t c = 0, part = 0, sp = 0;
   for (int64_t i = 0; i < num_base; ++i) {
-    const int64_t len = base[i].k1 - base[i].k0;
-    if (len <= chunk_keys) {
+    int64_t nc, step;
+    pal__plan_split(base[i].k1 - base[i].k0, chunk_keys, KEYS, &nc, &step);
+    if (nc == 1) {
       items[c++] = base[i];
       continue;
     }
-    splits[sp++] = (split_item){c, (len + chunk_keys - 1) / chunk_keys};
-    for (int64_t k = base[i].k0; k < base[i].k1; k += chunk_keys) {
+    splits[sp++] = (split_item){c, nc};
+    for (int64_t k = base[i].k0; k < base[i].k1; k += step) {
       item x = base[i];
       x.k0 = k;
-      x.k1 = k + chunk_keys < base[i].k1 ? k + chunk_keys : base[i].k1;
+      x.k1 = k + step < base[i].k1 ? k + step : base[i].k1;
       x.cost = (x.k1 - x.k0 + KEYS) * x.qt * x.gc;
       x.partial = part++;
       items[c++] = x;
