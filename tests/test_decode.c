@@ -258,6 +258,52 @@ static void test_isa_scalar(void **state) { (void)state; isa_available(PAL_ISA_S
 static void test_isa_avx2(void **state) { (void)state; isa_available(PAL_ISA_AVX2); }
 static void test_isa_avx512(void **state) { (void)state; isa_available(PAL_ISA_AVX512); }
 
+/* ------------------------------------------ query groups and score tiles */
+
+/* The SIMD kernels score a group in row tiles (1, 2, 4 and, for fp16/fp32 K
+ * on AVX-512, 8 rows x 2 tokens) and repeat the last row to fill a tile: group
+ * sizes around and between the tile sizes (3, 5, 6, 7, 9, 12, 16) against the
+ * reference, every dtype and ISA level, lengths with partial 16-token tiles
+ * and a split-KV context. */
+static void test_group_sizes(void **state) {
+  (void)state;
+  static const int32_t groups[] = {3, 5, 6, 7, 9, 12, 16};
+  static const int32_t dims[] = {64, 80, 128};
+  const int32_t hkv = 2, ps = 16, batch = 3;
+  for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++)
+    for (int di = 0; di < 3; di++) {
+      const pal_dtype dt = k_dtypes[di];
+      const int32_t D = dims[(gi + (size_t)di) % 3], hq = hkv * groups[gi];
+      trng rng;
+      trng_init(&rng, test_seed() ^ ((uint64_t)(gi * 10 + (size_t)di + 1) * 0xD1B54A32D192ED03ull));
+      int32_t lens[3] = {(int32_t)trng_int(&rng, 1, 40), (int32_t)trng_int(&rng, 60, 140), 1100};
+      trng_shuffle_i32(&rng, lens, 3);
+      const int64_t rows = (int64_t)batch * hq;
+      void *q = xmalloc((size_t)(rows * D) * ref_dtype_size(dt));
+      fill_random(dt, q, rows * D, &rng, 3.0);
+      double *ref_out = xmalloc(sizeof(double) * (size_t)(rows * D));
+      double *ref_lse = xmalloc(sizeof(double) * (size_t)rows);
+      double *ref_sb = xmalloc(sizeof(double) * (size_t)rows);
+      paged_kv pk;
+      paged_kv_build(&pk, dt, (int)(gi % 2), ps, hkv, D, batch, lens, &rng);
+      paged_kv_fill_random(&pk, &rng, 1.0);
+      compute_ref(&pk, PAL_PAGES_BLOCK_TABLE, q, dt, hq, 0.0, ref_out, ref_lse, ref_sb);
+      for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++) {
+        if (!g_ctx[isa]) continue;
+        decode_run r = {.label = "group sizes", .isa = (pal_isa)isa, .q_dtype = dt, .pk = &pk,
+                        .form = PAL_PAGES_BLOCK_TABLE, .num_q_heads = hq, .q = q,
+                        .num_threads = 1 + isa % 2, .want_lse = 1, .ref_out = ref_out,
+                        .ref_lse = ref_lse, .ref_sb = ref_sb};
+        run_decode(&r, NULL, NULL);
+      }
+      paged_kv_free(&pk);
+      free(q);
+      free(ref_out);
+      free(ref_lse);
+      free(ref_sb);
+    }
+}
+
 /* ------------------------------------------------- mixed Q / KV dtypes */
 
 /* The header gives Q/out and the pool independent dtypes: check every pair. */
@@ -506,7 +552,7 @@ int main(void) {
       cmocka_unit_test(test_mixed_dtypes),     cmocka_unit_test(test_custom_strides),
       cmocka_unit_test(test_large_scores),
       cmocka_unit_test(test_determinism_long), cmocka_unit_test(test_determinism_batch33),
-      cmocka_unit_test(test_head_groups),
+      cmocka_unit_test(test_head_groups),      cmocka_unit_test(test_group_sizes),
       cmocka_unit_test(test_report),
   };
   printf("seed %#llx (set PAL_TEST_SEED to change)\n", (unsigned long long)test_seed());
