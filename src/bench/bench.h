@@ -36,7 +36,13 @@ typedef struct bench_instance {
   int family_index, instance_index;
 } bench_instance;
 
-/* What the machine can do, probed once per run (machine.c, probe_*.c). */
+/* Bandwidth figures of single probe runs kept for the report (--interleave
+ * probes again before each round; more rounds keep only the best). */
+#define BENCH_PROBE_RUNS_KEPT 32
+
+/* What the machine can do, probed at the start of a run and, under
+ * --interleave, again before every round; each peak is the best of all its
+ * probe runs (machine.c, probe_*.c). */
 typedef struct bench_machine {
   char host[128];
   char cpu_model[64];
@@ -53,6 +59,8 @@ typedef struct bench_machine {
   const char *peak_bf16_isa;
   double probe_foreign_load;   /* share of the CPUs other processes took while probing, -1 unknown */
   int probed;                  /* 0: probes skipped (--no-probe); utilisations are omitted */
+  int probe_runs;              /* probe passes the peaks are the best of */
+  double bw_runs[BENCH_PROBE_RUNS_KEPT]; /* bw_peak of each pass, the first probe_runs (capped) */
 } bench_machine;
 
 /* Work done by one call, by the formulas in docs/BENCHMARKS.md. */

@@ -8,6 +8,7 @@
 
 #include "../common/atomic_file.h"
 #include "../common/stats.h"
+#include "machine.h"
 
 struct bench_report {
   char *path;
@@ -18,7 +19,29 @@ struct bench_report {
 /* jansson has no NaN or infinity; strict JSON neither. */
 static json_t *num(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
+/* The machine's probe figures as of now: under --interleave the peaks are
+ * re-probed before every round and only ever rise (bench.h). */
+static void set_probe_fields(json_t *c, const bench_machine *m) {
+  if (!m->probed) return;
+  json_object_set_new(c, "bw_peak", json_real(m->bw_peak));
+  json_object_set_new(c, "bw_peak_isa", json_string(m->bw_probe_isa));
+  json_object_set_new(c, "probe_runs", json_integer(m->probe_runs));
+  json_t *runs = json_array();
+  for (int i = 0; i < m->probe_runs && i < BENCH_PROBE_RUNS_KEPT; ++i)
+    json_array_append_new(runs, json_real(m->bw_runs[i]));
+  json_object_set_new(c, "bw_peak_runs", runs);
+  if (m->probe_foreign_load >= 0)
+    json_object_set_new(c, "probe_foreign_load", json_real(m->probe_foreign_load));
+  json_object_set_new(c, "kv_memory", json_string("2 MiB aligned, madvise(MADV_HUGEPAGE)"));
+  json_object_set_new(c, "peak_fp32_flops", json_real(m->peak_fp32_flops));
+  json_object_set_new(c, "peak_fp32_isa", json_string(m->peak_fp32_isa));
+  json_object_set_new(c, "peak_bf16_flops", json_real(m->peak_bf16_flops));
+  json_object_set_new(c, "peak_bf16_isa", json_string(m->peak_bf16_isa));
+  json_object_set_new(c, "peak_compute_flops", json_real(bench_machine_best_compute(m)));
+}
+
 static int flush(bench_report *r) {
+  set_probe_fields(json_object_get(r->root, "context"), r->machine);
   char *text = json_dumps(r->root, JSON_INDENT(2) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
   if (!text) return -1;
   int rc = pal_write_file_atomic(r->path, text, strlen(text));

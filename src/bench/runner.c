@@ -15,6 +15,9 @@
  *     the load drifts over minutes; one pass puts the paged family minutes
  *     away from the dense one, R rounds expose both to the same drift, which
  *     is what an in-run ratio needs. Files are rewritten after each round.
+ *     The machine limits are probed again before each round and each peak
+ *     kept as the best pass: a probe taken in a slow stretch would otherwise
+ *     inflate every utilisation of the run (best repetitions read above 1).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "runner.h"
@@ -113,18 +116,7 @@ static json_t *context_json(const bench_run_opts *o, const bench_machine *m,
   json_object_set_new(c, "cache_mode", json_string(o->hot ? "hot" : "cold"));
   json_object_set_new(c, "llc_bytes", json_integer(m->llc_bytes));
   json_object_set_new(c, "command_line", json_string(o->command_line ? o->command_line : ""));
-  if (m->probed) {
-    json_object_set_new(c, "bw_peak", json_real(m->bw_peak));
-    json_object_set_new(c, "bw_peak_isa", json_string(m->bw_probe_isa));
-    if (m->probe_foreign_load >= 0)
-      json_object_set_new(c, "probe_foreign_load", json_real(m->probe_foreign_load));
-    json_object_set_new(c, "kv_memory", json_string("2 MiB aligned, madvise(MADV_HUGEPAGE)"));
-    json_object_set_new(c, "peak_fp32_flops", json_real(m->peak_fp32_flops));
-    json_object_set_new(c, "peak_fp32_isa", json_string(m->peak_fp32_isa));
-    json_object_set_new(c, "peak_bf16_flops", json_real(m->peak_bf16_flops));
-    json_object_set_new(c, "peak_bf16_isa", json_string(m->peak_bf16_isa));
-    json_object_set_new(c, "peak_compute_flops", json_real(bench_machine_best_compute(m)));
-  }
+  /* the probe figures are the reporter's: it writes them as of each write */
   return c;
 }
 
@@ -286,7 +278,7 @@ static void file_name(char *buf, size_t size, const bench_run_opts *o, const cha
  * once and rewritten after every round. Returns 0, 1 (a file could not be
  * written, or a context not made) or 130; *errors counts errored instances. */
 static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, size_t n,
-                           const bench_machine *machine, context_cache *contexts, int *errors) {
+                           bench_machine *machine, context_cache *contexts, int *errors) {
   const int rounds = o->interleave;
   pooled *pool = calloc(n, sizeof *pool);
   bench_report **reports = calloc(n, sizeof *reports);
@@ -317,6 +309,10 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
   slice.noise = -1;
   double t0 = now_s();
   for (int round = 0; round < rounds && status == 0; ++round) {
+    /* The limits drift with the host like the instances do: probed again
+     * before each round, each peak the best pass (counters are computed at
+     * each write, so every row uses the final peaks). */
+    if (round > 0) bench_machine_reprobe(machine);
     for (size_t i = 0; i < n && status == 0; ++i) {
       if (pool[i].res.error) continue;
       progress(o, (size_t)round * n + i, (size_t)rounds * n, inst[i].name, t0);
@@ -335,6 +331,14 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
     if (status == 0) done = round + 1;
   }
   if (o->progress) fprintf(stderr, "\r\033[K");
+  if (machine->probed && machine->probe_runs > 1) {
+    double lo = machine->bw_runs[0];
+    for (int i = 1; i < machine->probe_runs && i < BENCH_PROBE_RUNS_KEPT; ++i)
+      lo = machine->bw_runs[i] < lo ? machine->bw_runs[i] : lo;
+    printf("machine: best of %d probe passes: bw_peak %.1f GB/s (passes from %.1f), fp32 %.0f "
+           "GFLOP/s\n",
+           machine->probe_runs, machine->bw_peak / 1e9, lo / 1e9, machine->peak_fp32_flops / 1e9);
+  }
   for (size_t i = 0; done > 0 && i < n; ++i) {
     if (pool[i].res.error) {
       printf("%-72s ERROR: %s\n", inst[i].name, pool[i].res.error);

@@ -142,6 +142,24 @@ assert len({r["run_name"] for r in rows}) == 4  # every instance, not only the f
 assert not list(pathlib.Path(sys.argv[1]).glob("*.tmp*")), "temporary file left behind"
 print("interleave interrupt ok")
 PY
+# the machine limits are probed again before each round; each peak is the best
+# pass, and every row's utilisation is relative to that final peak
+"$pal" bench --out-dir "$tmp/ilp" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64 -a num_q_heads=4 \
+  -a num_kv_heads=1 -a head_dim=64 --interleave 2 --hot --no-progress --max-time 0.05 >"$tmp/ilp.log" 2>&1 ||
+  fail "interleaved run with probes: $(cat "$tmp/ilp.log")"
+grep -q 'best of 2 probe passes' "$tmp/ilp.log" || fail "no probe summary: $(cat "$tmp/ilp.log")"
+"$py" - "$tmp/ilp" <<'PY'
+import json, pathlib, sys
+d = json.loads(next(pathlib.Path(sys.argv[1]).glob("*.json")).read_text())
+c = d["context"]
+assert c["probe_runs"] == 2 and len(c["bw_peak_runs"]) == 2, c
+assert c["bw_peak"] == max(c["bw_peak_runs"]) > 0, c
+for r in d["benchmarks"]:  # the raw samples and the fastest one (stddev/cv rows are spreads)
+    if r.get("aggregate_name") not in (None, "min", "median"):
+        continue
+    assert abs(r["bw_util"] - r["bytes_per_second"] / c["bw_peak"]) <= 1e-9 * r["bw_util"], r
+print("interleave re-probe ok")
+PY
 
 # 5. Ctrl-C
 "$pal" bench --out-dir "$tmp/int" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=64,65,66,67,68,69,70,71,72,73,74,75 \
