@@ -43,8 +43,8 @@
 
 /* Scores rows are PAL__BLOCK_TOKENS floats apart in scratch. */
 #define SROW PAL__BLOCK_TOKENS
-/* Rows left from which the scores take one tile of 8 rows (fp16/fp32 K). */
-#define R8_MIN_ROWS 7
+/* Rows left from which the scores take one tile of 8 rows. */
+#define R8_MIN_ROWS 5
 
 static inline int min_i(int a, int b) { return a < b ? a : b; }
 
@@ -117,6 +117,23 @@ INLINE void score_step(__m512 acc[16], const float *const qr[8], const char *con
       const __m512 kv = load16(kt[j] + (size_t)i * elem_size(dt), dt);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) acc[r * T + j] = _mm512_fmadd_ps(qv[r], kv, acc[r * T + j]);
+    }
+  } else if (R == 8) {
+    /* K of both tokens first, then q a row at a time: each q pair is loaded
+     * once for both tokens (16 accumulators + 4 K + 2 q fit in the 32
+     * registers; all 16 q vectors would not). */
+    __m512 ke[2], ko[2];
+#pragma GCC unroll 2
+    for (int j = 0; j < 2; ++j) load32_eo(kt[j] + 2 * (size_t)i, half, &ke[j], &ko[j]);
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) {
+      __m512 qe = _mm512_load_ps(qr[r] + i), qo = _mm512_load_ps(qr[r] + i + 16);
+      __asm__("" : "+v"(qe), "+v"(qo));
+#pragma GCC unroll 2
+      for (int j = 0; j < 2; ++j) {
+        acc[r * 2 + j] = _mm512_fmadd_ps(qe, ke[j], acc[r * 2 + j]);
+        acc[r * 2 + j] = _mm512_fmadd_ps(qo, ko[j], acc[r * 2 + j]);
+      }
     }
   } else {
 #pragma GCC unroll 16
@@ -342,16 +359,17 @@ INLINE void pv_rows(const pal__attend_args *a, const float *s, int dt, int r0, i
 /* Scores of every row into s[r][t], K read as dtype dt. */
 INLINE void score_all(const pal__attend_args *a, const float *q, int64_t qstride, int dt, float *s) {
   const int g = a->g;
-  /* Row groups share each K vector. fp16/fp32 K take groups of 8 (T = 2
-   * tokens per tile, q in registers): one conversion of K instead of two
-   * passes of 4 rows, 2-3% less time at g = 7..16 (in-process A/B, Ice
-   * Lake-SP). bf16 K is split even/odd (2 instructions per 32 values), so a
-   * second pass costs little, and its 8-row tile measured 0.5-1.4% slower:
-   * it keeps groups of 4. One repeated row costs less than another pass. */
+  /* Row groups share each K vector; from 5 rows on, one tile of 8 rows x 2
+   * tokens (q in registers) instead of a pass of 4 and another: K is read
+   * and converted once. Streaming from DRAM (2 threads, alternated runs)
+   * that took 0.84-0.89x the time at g = 8 and 0.91-0.96x at g = 5-6 (the
+   * repeated rows included), although with K in L2 it gains only 2-3% (fp16)
+   * or loses 0.5-1.4% (bf16): in a cold cache the second pass waits for K
+   * lines again. One repeated row costs less than another pass. */
   for (int r0 = 0; r0 < g;) {
     const int left = g - r0;
     const int pf = r0 == 0;
-    if (left >= R8_MIN_ROWS && dt != DT_BF16_EO) {
+    if (left >= R8_MIN_ROWS) {
       score_rows(a, q, qstride, dt, s, r0, 8, pf), r0 += 8;
     } else if (left >= 3) {
       score_rows(a, q, qstride, dt, s, r0, 4, pf), r0 += 4;
