@@ -131,8 +131,8 @@ INLINE void store_lanes(float *dst, __m256 sv, int r, int R) {
   } else if (R == 2) {
     _mm_storeu_ps(dst, r == 0 ? _mm256_castps256_ps128(sv) : _mm256_extractf128_ps(sv, 1));
   } else if (R == 8) {
-    const __m128 h = r < 4 ? _mm256_castps256_ps128(sv) : _mm256_extractf128_ps(sv, 1);
-    _mm_store_ss(dst, _mm_shuffle_ps(h, h, _MM_SHUFFLE(0, 0, 0, 0) + (r & 3)));
+    /* lane r to lane 0; a variable index, so unoptimised builds compile too */
+    _mm_store_ss(dst, _mm256_castps256_ps128(_mm256_permutevar8x32_ps(sv, _mm256_set1_epi32(r))));
   } else {
     __m128 h = r < 2 ? _mm256_castps256_ps128(sv) : _mm256_extractf128_ps(sv, 1);
     if (r % 2 == 0)
