@@ -29,10 +29,10 @@
 #include "attention_engine.h"
 #include "split_plan.h"
 
-/* The planner's chunk length never goes below this: a shorter chunk is not
+/* The planned chunk length never goes below this: a shorter chunk is not
  * worth a partial write and a merge (short contexts are spread over threads
- * by smaller head groups instead). Equal cuts make chunks of a task a little
- * longer than half of it at least. */
+ * by smaller head groups instead). Cutting a task into equal chunks can make
+ * them shorter than planned, but never shorter than about half of it. */
 #define PAL__MIN_SPLIT_TOKENS 512
 /* Chunks per thread the planner aims for: enough for dynamic scheduling to
  * even out ragged batches, few enough that merges stay negligible. */
