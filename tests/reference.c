@@ -186,8 +186,8 @@ static void attend_row(const double *q, const double *keys, const double *vals, 
     }
     double s = ((s0 + s1) + (s2 + s3)) * scale;
     scores[t] = s;
-    if (s > m) m = s;
-    if (a0 + a1 > l1max) l1max = a0 + a1;
+    if (s > m || isnan(s)) m = isnan(m) ? m : s; /* a NaN max stays: float64 semantics */
+    if (isfinite(a0 + a1) && a0 + a1 > l1max) l1max = a0 + a1; /* a dropped -inf key bounds nothing */
   }
   if (sbound) *sbound = fabs(scale) * l1max;
   double sum = 0.0;
@@ -308,8 +308,8 @@ static void prefill_row(const double *q, const double *keys, const double *vals,
     if (o && o->softcap > 0.0) s = o->softcap * tanh(s / o->softcap);
     s += slope * (double)(t - pos);
     scores[t] = s;
-    if (s > m) m = s;
-    if (a > l1max) l1max = a;
+    if (s > m || isnan(s)) m = isnan(m) ? m : s;
+    if (isfinite(a) && a > l1max) l1max = a;
   }
   if (sbound) *sbound = fabs(scale) * l1max;
   double sum = 0.0;

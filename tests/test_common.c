@@ -94,11 +94,16 @@ void check_row(const char *what, const char *row, pal_dtype dt, const void *got,
   }
   double rowmax = 0.0;
   for (int d = 0; d < D; d++)
-    if (fabs(ref[d]) > rowmax) rowmax = fabs(ref[d]);
+    if (isfinite(ref[d]) && fabs(ref[d]) > rowmax) rowmax = fabs(ref[d]);
   const tol_t t = tol_for(dt);
   const double lim = t.atol + t.rtol * rowmax + 2 * TOL_SCORE * sbound;
   for (int d = 0; d < D; d++) {
     const double g = ref_load(dt, got, off + d);
+    if (!isfinite(ref[d])) { /* NaN must stay NaN, an infinity the same infinity */
+      if (isnan(ref[d]) ? !isnan(g) : g != ref[d])
+        FAILF("%s\n  %s: d=%d got %.9g, the float64 reference gives %g", what, row, d, g, ref[d]);
+      continue;
+    }
     const double err = fabs(g - ref[d]);
     if (!(err <= lim))
       FAILF("%s\n  %s: d=%d got %.9g ref %.9g |err| %.3g > tol %.3g (atol %.1g + rtol %.1g * "
@@ -114,6 +119,12 @@ void check_lse(const char *what, const char *row, pal_dtype dt, float got, doubl
                double sbound) {
   err_stats *st = &g_err[dt];
   st->lse_rows++;
+  if (isnan(ref)) {
+    if (!isnan(got))
+      FAILF("%s\n  %s: lse expected NaN (the row's scores are not finite), got %.9g", what, row,
+            (double)got);
+    return;
+  }
   if (isinf(ref) && ref < 0) {
     if (!(isinf(got) && got < 0))
       FAILF("%s\n  %s: lse expected -inf (row sees no token), got %.9g", what, row, (double)got);

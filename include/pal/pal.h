@@ -4,8 +4,18 @@
  *   - a pal_context holds the chosen CPU kernel level and thread count;
  *   - a pal_kv_pool describes K and V page pools by element strides;
  *   - a pal_page_table maps each sequence to its pages (block table or CSR);
- *   - pal_decode / pal_fill_kv_pages / pal_sdpa validate everything first,
- *     return a pal_status, and never touch memory outside their arguments.
+ *   - pal_decode / pal_prefill / pal_fill_kv_pages / pal_sdpa validate
+ *     everything first, return a pal_status, and never touch memory outside
+ *     their arguments; a failed call writes nothing.
+ *   - Outputs never share memory with inputs: every call rejects an output
+ *     (out, options.lse, the pools of pal_fill_kv_pages) that shares a byte
+ *     with anything the call reads or with another output (PAL_E_ALIAS,
+ *     naming both). Overlap is decided by elements where the strides allow
+ *     it, so vLLM's combined cache (K and V as interleaved halves of one
+ *     [pages, 2, ...] array) is accepted. K and V may alias each other in the
+ *     read-only kernels.
+ *   - NaN and Inf in what a row reads reach that row (docs/API.md, "Non-finite
+ *     values"): never an all-zero row that looks like an empty sequence.
  * No function here keeps global mutable state, prints, or aborts.
  */
 #ifndef PAL_PAL_H
@@ -87,7 +97,9 @@ PAL_API int pal_context_num_threads(const pal_context *ctx);
  * (strides in elements, computed in 64 bits; dims are contiguous).
  * HND [num_pages, Hkv, page_size, D] is the CPU default (a head's tokens
  * stream contiguously); NHD [num_pages, page_size, Hkv, D] is vLLM's and
- * FlashInfer's. The pool is borrowed for the duration of each call. */
+ * FlashInfer's. The pool is borrowed for the duration of each call.
+ * A pool with num_pages == 0 (a cache before its first request) needs no
+ * valid strides or pointers; every sequence over it must then be empty. */
 typedef struct pal_kv_pool {
   void *k;
   void *v;
@@ -156,7 +168,10 @@ PAL_API void pal_cpu_info_get(pal_cpu_info *out);
 
 /* Options shared by the attention kernels; a NULL pointer means all defaults. */
 typedef struct pal_attention_options {
-  float scale;     /* softmax scale; 0: 1/sqrt(head_dim) */
+  /* Softmax scale, finite. 0.0f (of either sign) is the sentinel for the
+   * default 1/sqrt(head_dim), so zero-initialised options get it; a scale of
+   * exactly zero cannot be asked for (it would make every row the mean of V). */
+  float scale;
   int num_threads; /* 0: the context's count */
   /* Optional output: natural-log log-sum-exp of the scaled scores, fp32, one
    * per output row: [num_seqs, num_q_heads] for pal_decode, [batch,
@@ -215,7 +230,10 @@ PAL_API pal_status pal_prefill(const pal_context *ctx, const void *q, void *out,
  * num_kv_heads, head_dim] in src_dtype, contiguous) goes to slot
  * slot_mapping[i] = page * page_size + offset; -1 skips the token. All slots are
  * validated before anything is written. When two tokens name the same slot the
- * later one wins. Since 0.1. */
+ * later one wins. The pools are outputs: their strides must keep every (page,
+ * head, token) row in memory of its own (PAL_E_LAYOUT otherwise), K and V must
+ * not share an element, and neither may overlap k_new, v_new or slot_mapping
+ * (PAL_E_ALIAS). Since 0.1. */
 PAL_API pal_status pal_fill_kv_pages(const pal_context *ctx, const void *k_new, const void *v_new,
                              pal_dtype src_dtype, int64_t num_tokens,
                              const int64_t *slot_mapping, const pal_kv_pool *pool,

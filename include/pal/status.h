@@ -31,7 +31,8 @@ extern "C" {
   X(PAL_E_LAYOUT, 10, "pool strides are invalid")                            \
   X(PAL_E_ISA, 11, "the requested ISA level is unknown or unsupported")      \
   X(PAL_E_NOMEM, 12, "out of memory")                                        \
-  X(PAL_E_ARG, 13, "an option value is invalid")
+  X(PAL_E_ARG, 13, "an option value is invalid")                            \
+  X(PAL_E_ALIAS, 14, "an output shares memory with an input or another output")
 
 typedef enum pal_status {
 #define PAL_STATUS_ENUM_(name, value, text) name = value,

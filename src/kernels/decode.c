@@ -1,7 +1,6 @@
 /* decode.c - pal_decode: validate, describe the call as engine tasks (one per
  * sequence x KV head, the group's g query rows together so each KV head is
  * read once), and run them on the CPU attention engine. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "context.h"
@@ -33,6 +32,8 @@ pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtyp
   if (num_seqs == 0) return PAL_OK;
   if (!q) return PAL__FAIL(err, PAL_E_NULL, "q is NULL");
   if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
+  PAL__TRY(pal__check_paged_apart(q, out, q_dtype, num_seqs, num_q_heads, pool, pages, NULL,
+                                  options, err));
   /* prefill options (begin): window / soft-cap / ALiBi run on the prefill
    * engine (q_len 1 per sequence); option-free calls keep the decode path. */
   if (pal__options_need_prefill_engine(options))
@@ -51,20 +52,23 @@ pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtyp
     int64_t len = pal__seq_len(pages, pool->page_size, s);
     for (int32_t h = 0; h < hkv; ++h) {
       int64_t row = (int64_t)s * num_q_heads + (int64_t)h * g;
-      size_t head_off = (size_t)(h * pool->stride_head) * kves;
+      /* an empty pool has no base to offset (its strides mean nothing and
+       * every sequence in it is empty) */
+      const int has_pages = pool->num_pages > 0;
+      size_t head_off = has_pages ? (size_t)(h * pool->stride_head) * kves : 0;
       tasks[(int64_t)s * hkv + h] = (pal__attn_task){
           (const char *)q + (size_t)(row * d) * qes,
           (char *)out + (size_t)(row * d) * qes,
           lse ? lse + row : NULL,
           seq_pages,
-          (const char *)pool->k + head_off,
-          (const char *)pool->v + head_off,
+          has_pages ? (const char *)pool->k + head_off : NULL,
+          has_pages ? (const char *)pool->v + head_off : NULL,
           len,
       };
     }
   }
-  float scale = options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d);
-  pal__attn_problem prob = {&ctx->kernels, q_dtype, pool->dtype, g, d, scale,
+  pal__attn_problem prob = {&ctx->kernels, q_dtype, pool->dtype, g, d,
+                            pal__softmax_scale(options, d),
                             d, 1, pool->page_size, pool->stride_page, pool->stride_token,
                             pal__resolve_threads(ctx, options), group_heads(hkv)};
   pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);

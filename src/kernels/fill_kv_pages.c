@@ -7,7 +7,34 @@
 
 #include "context.h"
 #include "error.h"
+#include "overlap.h"
 #include "validate.h"
+
+/* The pools are this call's outputs: each must keep every (page, head,
+ * token) row in memory of its own (two slots sharing memory would make
+ * "the later token wins" depend on threads), K and V must not share an
+ * element (vLLM's combined cache interleaves them page by page, which is
+ * fine), and neither may overlap k_new, v_new or slot_mapping. */
+static pal_status check_apart(const void *k_new, const void *v_new, pal_dtype src_dtype,
+                              int64_t num_tokens, const int64_t *slot_mapping,
+                              const pal_kv_pool *pool, pal_error *err) {
+  const pal__extent outs[2] = {pal__extent_pool("pool.k", pool->k, pool),
+                               pal__extent_pool("pool.v", pool->v, pool)};
+  if (!pal__extent_distinct(&outs[0]))
+    return PAL__FAIL(err, PAL_E_LAYOUT,
+                     "pool strides (stride_page = %lld, stride_head = %lld, stride_token = %lld) "
+                     "do not keep every (page, head, token) row in memory of its own, which "
+                     "writing needs",
+                     (long long)pool->stride_page, (long long)pool->stride_head,
+                     (long long)pool->stride_token);
+  const int64_t n = num_tokens * pool->num_kv_heads * pool->head_dim;
+  const size_t es = pal_dtype_size(src_dtype);
+  const pal__extent ins[3] = {pal__extent_flat("k_new", k_new, n, es),
+                              pal__extent_flat("v_new", v_new, n, es),
+                              pal__extent_flat("slot_mapping", slot_mapping, num_tokens,
+                                               sizeof(int64_t))};
+  return pal__check_apart(outs, 2, ins, 3, err);
+}
 
 pal_status pal_fill_kv_pages(const pal_context *ctx, const void *k_new, const void *v_new,
                              pal_dtype src_dtype, int64_t num_tokens,
@@ -23,6 +50,7 @@ pal_status pal_fill_kv_pages(const pal_context *ctx, const void *k_new, const vo
   if (num_tokens == 0) return PAL_OK;
   if (!k_new || !v_new) return PAL__FAIL(err, PAL_E_NULL, "%s is NULL", k_new ? "v_new" : "k_new");
   if (!slot_mapping) return PAL__FAIL(err, PAL_E_NULL, "slot_mapping is NULL");
+  PAL__TRY(check_apart(k_new, v_new, src_dtype, num_tokens, slot_mapping, pool, err));
   const int64_t num_slots = pool->num_pages * pool->page_size;
   for (int64_t i = 0; i < num_tokens; ++i)
     if (slot_mapping[i] < -1 || slot_mapping[i] >= num_slots)

@@ -1,7 +1,6 @@
 /* prefill.c - pal_prefill: validate (qo_indptr against the page table's
  * context lengths on top of everything pal_decode checks), describe each
  * sequence for the tiled prefill engine and run it. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "context.h"
@@ -37,8 +36,7 @@ static pal__prefill_problem paged_problem(const pal_context *ctx, pal_dtype q_dt
   const int32_t d = pool->head_dim;
   return (pal__prefill_problem){
       &ctx->kernels, q_dtype, pool->dtype, num_q_heads, pool->num_kv_heads, d,
-      options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d),
-      1, options ? options->window : 0, options ? options->softcap : 0.0f,
+      pal__softmax_scale(options, d), 1, options ? options->window : 0, options ? options->softcap : 0.0f,
       options ? options->alibi_slopes : NULL,
       (int64_t)num_q_heads * d, d, num_q_heads, 1,
       pool->page_size, pool->stride_page, pool->stride_head, pool->stride_token,
@@ -57,6 +55,8 @@ pal_status pal_prefill(const pal_context *ctx, const void *q, void *out, pal_dty
   if (total_q == 0) return PAL_OK;
   if (!q) return PAL__FAIL(err, PAL_E_NULL, "q is NULL");
   if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
+  PAL__TRY(pal__check_paged_apart(q, out, q_dtype, total_q, num_q_heads, pool, pages, qo_indptr,
+                                  options, err));
 
   pal__prefill_seq *seqs = malloc((size_t)num_seqs * sizeof *seqs);
   if (!seqs) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %d sequences failed", (int)num_seqs);

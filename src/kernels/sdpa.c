@@ -2,13 +2,13 @@
  * contiguous [batch, heads, len, head_dim] K/V. One task per (batch, KV head,
  * query position); with causal masking each query position has its own
  * context length, kv_len - q_len + i + 1 clamped to [0, kv_len]. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "context.h"
 #include "cpu/attention_engine.h"
 #include "cpu/prefill_engine.h"
 #include "error.h"
+#include "overlap.h"
 #include "validate.h"
 
 static pal_status check_shape(const pal_sdpa_shape *sh, pal_dtype dtype, pal_error *err) {
@@ -23,6 +23,28 @@ static pal_status check_shape(const pal_sdpa_shape *sh, pal_dtype dtype, pal_err
   PAL__TRY(pal__check_tensor_bytes("q", sh->batch, sh->num_q_heads, sh->q_len, sh->head_dim, es, err));
   PAL__TRY(pal__check_tensor_bytes("k", sh->batch, sh->num_kv_heads, sh->kv_len, sh->head_dim, es, err));
   return PAL_OK;
+}
+
+/* PAL_E_ALIAS when out or options.lse shares memory with q, k, v, the ALiBi
+ * slopes or each other (k and v may alias: they are only read). */
+static pal_status check_apart(const void *q, const void *k, const void *v, void *out,
+                              pal_dtype dtype, const pal_sdpa_shape *sh,
+                              const pal_attention_options *options, pal_error *err) {
+  const size_t es = pal_dtype_size(dtype);
+  const int64_t rows = (int64_t)sh->batch * sh->num_q_heads * sh->q_len;
+  const int64_t kv = (int64_t)sh->batch * sh->num_kv_heads * sh->kv_len * sh->head_dim;
+  pal__extent outs[2], ins[4];
+  int no = 0, ni = 0;
+  outs[no++] = pal__extent_flat("out", out, rows * sh->head_dim, es);
+  if (options && options->lse)
+    outs[no++] = pal__extent_flat("options.lse", options->lse, rows, sizeof(float));
+  ins[ni++] = pal__extent_flat("q", q, rows * sh->head_dim, es);
+  ins[ni++] = pal__extent_flat("k", k, kv, es);
+  ins[ni++] = pal__extent_flat("v", v, kv, es);
+  if (options && options->alibi_slopes)
+    ins[ni++] = pal__extent_flat("options.alibi_slopes", options->alibi_slopes, sh->num_q_heads,
+                                 sizeof(float));
+  return pal__check_apart(outs, no, ins, ni, err);
 }
 
 /* prefill engine (begin) */
@@ -46,8 +68,7 @@ static pal_status sdpa_on_prefill_engine(const pal_context *ctx, const void *q, 
   }
   const pal__prefill_problem prob = {
       &ctx->kernels, dtype, dtype, hq, hkv, (int32_t)d,
-      options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d),
-      sh->causal != 0, options ? options->window : 0, options ? options->softcap : 0.0f,
+      pal__softmax_scale(options, (int32_t)d), sh->causal != 0, options ? options->window : 0, options ? options->softcap : 0.0f,
       options ? options->alibi_slopes : NULL, d, lq * d, 1, lq, 0, 0, lk * d, d,
       pal__resolve_threads(ctx, options)};
   const pal_status st = pal__prefill_run(&prob, seqs, b, err);
@@ -74,6 +95,7 @@ pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const 
   /* prefill engine (begin): several query rows per (batch, head), or score
    * options, run on the tiled prefill engine, the same path as pal_prefill. */
   PAL__TRY(pal__check_option_slopes(options, hq, err));
+  PAL__TRY(check_apart(q, k, v, out, dtype, shape, options, err));
   if (lq > 1 || pal__options_need_prefill_engine(options))
     return sdpa_on_prefill_engine(ctx, q, k, v, out, dtype, shape, options, err);
   /* prefill engine (end) */
@@ -103,8 +125,7 @@ pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const 
         };
       }
     }
-  float scale = options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)d);
-  pal__attn_problem prob = {&ctx->kernels, dtype, dtype, g, d, scale,
+  pal__attn_problem prob = {&ctx->kernels, dtype, dtype, g, d, pal__softmax_scale(options, d),
                             (int64_t)lq * d, lq, 0, 0, d, pal__resolve_threads(ctx, options),
                             /* dense heads are long contiguous runs already */ 1};
   pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);

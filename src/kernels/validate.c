@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "overlap.h"
 #include "validate.h"
 
 pal_status pal__check_dtype(pal_dtype dtype, const char *what, pal_error *err) {
@@ -101,7 +102,10 @@ pal_status pal__check_pool(const pal_kv_pool *pool, pal_error *err) {
     return PAL__FAIL(err, PAL_E_SHAPE, "pool.num_pages = %lld is negative",
                      (long long)pool->num_pages);
   PAL__TRY(pal__check_head_dim(pool->head_dim, err));
-  if (pool->num_pages > 0 && (!pool->k || !pool->v))
+  /* An empty pool (a cache before its first request) has no element, so
+   * its strides describe nothing: NumPy gives such arrays zero strides. */
+  if (pool->num_pages == 0) return PAL_OK;
+  if (!pool->k || !pool->v)
     return PAL__FAIL(err, PAL_E_NULL, "pool.%s is NULL", pool->k ? "v" : "k");
   if (pool->stride_page < 0 || pool->stride_head < 0 || pool->stride_token < 0)
     return PAL__FAIL(err, PAL_E_LAYOUT,
@@ -117,7 +121,6 @@ pal_status pal__check_pool(const pal_kv_pool *pool, pal_error *err) {
     return PAL__FAIL(err, PAL_E_LAYOUT,
                      "pool.stride_head = %lld < head_dim = %d: head rows would overlap",
                      (long long)pool->stride_head, (int)pool->head_dim);
-  if (pool->num_pages == 0) return PAL_OK;
   /* Largest element offset + 1, then bytes: every kernel offset is below it. */
   int64_t extent = pool->head_dim, bytes;
   if (mul_add(pool->num_pages - 1, pool->stride_page, extent, &extent) ||
@@ -232,4 +235,47 @@ pal_status pal__check_paged_attention(const pal_context *ctx, pal_dtype q_dtype,
   PAL__TRY(pal__check_heads(num_q_heads, pool->num_kv_heads, err));
   PAL__TRY(pal__check_page_table(pages, pool, err));
   return pal__check_option_slopes(options, num_q_heads, err);
+}
+
+float pal__softmax_scale(const pal_attention_options *options, int32_t head_dim) {
+  return options && options->scale != 0.0f ? options->scale : 1.0f / sqrtf((float)head_dim);
+}
+
+/* The page table's arrays as extents (at most 3); returns the count. */
+static int page_table_extents(const pal_page_table *t, pal__extent *x) {
+  const int64_t n = t->num_seqs;
+  if (t->form == PAL_PAGES_BLOCK_TABLE) {
+    x[0] = pal__extent_flat("block_table", t->block_table, n * t->max_pages_per_seq,
+                            sizeof(int32_t));
+    x[1] = pal__extent_flat("seq_lens", t->seq_lens, n, sizeof(int32_t));
+    return 2;
+  }
+  x[0] = pal__extent_flat("kv_indptr", t->kv_indptr, n + 1, sizeof(int32_t));
+  x[1] = pal__extent_flat("kv_indices", t->kv_indices, t->kv_indptr[n], sizeof(int32_t));
+  x[2] = pal__extent_flat("kv_last_page_len", t->kv_last_page_len, n, sizeof(int32_t));
+  return 3;
+}
+
+pal_status pal__check_paged_apart(const void *q, void *out, pal_dtype q_dtype, int64_t rows,
+                                  int32_t num_q_heads, const pal_kv_pool *pool,
+                                  const pal_page_table *pages, const int32_t *qo_indptr,
+                                  const pal_attention_options *options, pal_error *err) {
+  const int64_t elems = rows * num_q_heads * pool->head_dim;
+  const size_t qes = pal_dtype_size(q_dtype);
+  pal__extent outs[2], ins[8];
+  int no = 0, ni = 0;
+  outs[no++] = pal__extent_flat("out", out, elems, qes);
+  if (options && options->lse)
+    outs[no++] = pal__extent_flat("options.lse", options->lse, rows * num_q_heads, sizeof(float));
+  ins[ni++] = pal__extent_flat("q", q, elems, qes);
+  ins[ni++] = pal__extent_pool("pool.k", pool->k, pool);
+  ins[ni++] = pal__extent_pool("pool.v", pool->v, pool);
+  ni += page_table_extents(pages, ins + ni);
+  if (qo_indptr)
+    ins[ni++] = pal__extent_flat("qo_indptr", qo_indptr, (int64_t)pages->num_seqs + 1,
+                                 sizeof(int32_t));
+  if (options && options->alibi_slopes)
+    ins[ni++] = pal__extent_flat("options.alibi_slopes", options->alibi_slopes, num_q_heads,
+                                 sizeof(float));
+  return pal__check_apart(outs, no, ins, ni, err);
 }

@@ -43,4 +43,18 @@ pal_status pal__check_paged_attention(const pal_context *ctx, pal_dtype q_dtype,
                                       const pal_page_table *pages,
                                       const pal_attention_options *options, pal_error *err);
 
+/* The softmax scale a call uses: options.scale, or 1/sqrt(head_dim) when it
+ * is 0 (either sign; zero-initialised options get the default). */
+float pal__softmax_scale(const pal_attention_options *options, int32_t head_dim);
+
+/* PAL_E_ALIAS when out ([rows, num_q_heads, head_dim] in q_dtype) or
+ * options.lse ([rows, num_q_heads] fp32) shares memory with anything a paged
+ * call reads: q, the pool's K and V, the page table's arrays, qo_indptr (when
+ * not NULL) and the ALiBi slopes; or when out and lse share memory. K and V
+ * may alias each other: the call only reads them. */
+pal_status pal__check_paged_apart(const void *q, void *out, pal_dtype q_dtype, int64_t rows,
+                                  int32_t num_q_heads, const pal_kv_pool *pool,
+                                  const pal_page_table *pages, const int32_t *qo_indptr,
+                                  const pal_attention_options *options, pal_error *err);
+
 #endif /* PAL_VALIDATE_H */

@@ -9,7 +9,13 @@
  *     change a bit of the result.
  *  2. Only rows of tokens [0, len) of a task are handed to the micro-kernel,
  *     so slots past the end of the last page (possibly NaN) never enter the result.
- *  3. A task with len == 0 writes a zero row and lse = -inf: no 0/0.
+ *  3. A task with len == 0 writes a zero row and lse = -inf: no 0/0. A row
+ *     with tokens but l == 0 (every score -inf) or l NaN (a NaN or +inf
+ *     score) writes NaN and lse NaN, never the empty row: bad input must
+ *     show (pal__empty_row). Rows start from m = PAL__M_START, not -inf, so
+ *     that a first block of -inf or NaN scores still goes through the
+ *     arithmetic (exp(-inf - -inf) would poison a row that later blocks make
+ *     finite, and a NaN must reach l).
  *  4. Chunk boundaries are multiples of the page size (and blocks start at
  *     chunk starts), so with page sizes that are multiples of 16 every aligned
  *     16-row group of a block lies in one page: kernels that load 16-row tiles
@@ -27,6 +33,7 @@
 
 #include "../error.h"
 #include "attention_engine.h"
+#include "nonfinite.h"
 #include "split_plan.h"
 
 /* The planned chunk length never goes below this: a shorter chunk is not
@@ -211,7 +218,7 @@ static void attend_group(const pal__attn_problem *p, const pal__attn_task *tasks
   }
 }
 
-/* acc / l into the output rows (q_dtype) and m + log(l) into lse. */
+/* acc / l into the output rows (q_dtype) and m + log(l) into lse (note 3). */
 static void write_rows(const pal__attn_problem *p, const pal__attn_task *t, float *acc,
                        const float *m, const float *l) {
   size_t es = pal_dtype_size(p->q_dtype);
@@ -221,14 +228,16 @@ static void write_rows(const pal__attn_problem *p, const pal__attn_task *t, floa
     /* l[r] read once: the row stores may alias it, which kept this loop
      * scalar and reloading (18% of a 64-token G8 decode). */
     const float lr = l[r];
+    float lse;
     if (lr > 0.0f) {
       const float inv = 1.0f / lr;
       for (int32_t i = 0; i < d; ++i) row[i] *= inv;
+      lse = m[r] + logf(lr);
     } else {
-      memset(row, 0, (size_t)d * sizeof(float));
+      lse = pal__empty_row(row, d, t->len > 0);
     }
     pal__row_from_f32(p->q_dtype, row, t->out + (size_t)(r * p->q_row_stride) * es, p->d);
-    if (t->lse) t->lse[r * p->lse_row_stride] = l[r] > 0.0f ? m[r] + logf(l[r]) : -INFINITY;
+    if (t->lse) t->lse[r * p->lse_row_stride] = lse;
   }
 }
 
@@ -244,7 +253,7 @@ static void run_chunk(const pal__attn_problem *p, const pal__attn_task *tasks, c
   for (int32_t h = 0; h < gh; ++h) {
     const head_state *hs = &s->head[h];
     for (int32_t r = 0; r < p->g; ++r) {
-      hs->m[r] = -INFINITY;
+      hs->m[r] = PAL__M_START;
       hs->l[r] = 0.0f;
     }
     memset(hs->acc, 0, (size_t)gd * sizeof(float));

@@ -11,7 +11,10 @@
  *  2. q, acc and scratch are 64-byte aligned; q rows and acc rows are d floats apart.
  *  3. Only rows k_rows[0..n-1] / v_rows[0..n-1] are read, each d elements:
  *     slots past the context may hold NaN and are never pointed at.
- *  4. On entry m[r] may be -INFINITY (no token seen yet) with l[r] == 0 and acc row 0.
+ *  4. On entry m[r] may be the engine's start PAL__M_START (-FLT_MAX, no token
+ *     seen yet; nonfinite.h) with l[r] == 0 and acc row 0. Scores may be NaN or
+ *     +-inf (bad input): the arithmetic must carry a NaN score into l (exp of
+ *     NaN is NaN), never clamp it away; the engine then writes the row as NaN.
  *  5. Rows are usually uniformly strided within a page (k_rows[t+1] - k_rows[t] is
  *     the token stride); kernels may exploit that after checking, never assume it.
  */

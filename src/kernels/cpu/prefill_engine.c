@@ -17,7 +17,10 @@
  *  3. Determinism: the item and chunk plan depends only on the shapes and
  *     the thread count; each item (or chunk) is computed by one thread from
  *     its own state; chunk partials are merged in chunk order.
- *  4. A row that sees no key writes zeros and lse = -inf.
+ *  4. A row that sees no key writes zeros and lse = -inf; NaN and Inf in
+ *     what a row sees reach it (nonfinite.h): rows start from PAL__M_START,
+ *     a row with keys but no positive sum writes NaN, and a masked tile
+ *     whose V holds a non-finite value leaves out its masked keys in P.V.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 #endif
 
 #include "../error.h"
+#include "nonfinite.h"
 #include "prefill_engine.h"
 #include "split_plan.h"
 
@@ -208,13 +212,37 @@ static void write_rows(const pal__prefill_problem *p, const pal__prefill_seq *sq
     const int64_t i = it->i0 + r / it->gc;
     const int64_t x = slot_of(it, r);
     float *row = s->acc + x * p->d;
-    const float l = s->l[x], inv = l > 0.0f ? 1.0f / l : 0.0f;
-    for (int32_t x = 0; x < p->d; ++x) row[x] = l > 0.0f ? row[x] * inv : 0.0f;
+    const float l = s->l[x];
+    float lse;
+    if (l > 0.0f) {
+      const float inv = 1.0f / l;
+      for (int32_t c = 0; c < p->d; ++c) row[c] *= inv;
+      lse = s->m[x] + logf(l);
+    } else {
+      lse = pal__empty_row(row, p->d, s->ri[r].hi > s->ri[r].lo);
+    }
     const int64_t off = i * p->q_stride_tok + s->ri[r].head * p->q_stride_head;
     pal__row_from_f32(p->q_dtype, row, sq->out + (size_t)off * es, p->d);
-    if (sq->lse)
-      sq->lse[i * p->lse_stride_tok + s->ri[r].head * p->lse_stride_head] =
-          l > 0.0f ? s->m[x] + logf(l) : -INFINITY;
+    if (sq->lse) sq->lse[i * p->lse_stride_tok + s->ri[r].head * p->lse_stride_head] = lse;
+  }
+}
+
+/* P.V of a masked tile over the keys each row sees only: with a NaN or Inf
+ * in V, the kernels' 0 * v for a masked key would put NaN into a row that
+ * never saw that key. Rare (bad input), so plain C is enough. */
+static void pv_visible(const pal__prefill_problem *p, const float *sc, int m, int n,
+                       int transposed, const char *const *v_rows, float *acc,
+                       const row_info *ri, int64_t t0) {
+  const int64_t rs = transposed ? 1 : KEYS, ts = transposed ? ROWS : 1;
+  float v[PAL_MAX_HEAD_DIM];
+  for (int t = 0; t < n; ++t) {
+    pal__row_to_f32(p->kv_dtype, v_rows[t], v, p->d);
+    for (int r = 0; r < m; ++r) {
+      if (t0 + t < ri[r].lo || t0 + t >= ri[r].hi) continue;
+      const float w = sc[r * rs + t * ts];
+      float *a = acc + (int64_t)r * p->d;
+      for (int32_t c = 0; c < p->d; ++c) a[c] += w * v[c];
+    }
   }
 }
 
@@ -229,7 +257,7 @@ static void run_item(const pal__prefill_problem *p, const pal__prefill_seq *seqs
   if (ops->begin) ops->begin();
   /* every row of the blocks in use, padding rows included: a merge of split
    * chunks reads the whole records */
-  for (int r = 0; r < IROWS; ++r) s->m[r] = -INFINITY, s->l[r] = 0.0f;
+  for (int r = 0; r < IROWS; ++r) s->m[r] = PAL__M_START, s->l[r] = 0.0f;
   memset(s->acc, 0, (size_t)nblk * ROWS * (size_t)d * sizeof(float));
   if (it->k1 > it->k0) {
     load_q(p, sq, it, s);
@@ -255,6 +283,7 @@ static void run_item(const pal__prefill_problem *p, const pal__prefill_seq *seqs
     gather_rows(p, sq, it->kvh, t0, n, s->k_rows, s->v_rows);
     ops->pack_k(s->k_rows, n, d, s->kp);
     ops->pack_v(s->v_rows, n, d, s->vp);
+    int v_finite = -1; /* checked when a masked block first needs it */
     for (int b = 0; b < nblk; ++b) {
       if (none[b]) continue;
       const int mb = m - b * rpb < rpb ? m - b * rpb : rpb;
@@ -263,7 +292,9 @@ static void run_item(const pal__prefill_problem *p, const pal__prefill_seq *seqs
       if (!full[b] || p->softcap > 0.0f || p->alibi)
         transform_scores(p, s->ri + b * rpb, mb, t0, n, !full[b], ops->scores_transposed, s->s);
       ops->softmax(s->s, mb, n, mx, l, acc, d);
-      ops->pv(s->s, mb, n, s->vp, d, acc);
+      if (!full[b] && v_finite < 0) v_finite = pal__rows_finite(p->kv_dtype, s->v_rows, n, d);
+      if (full[b] || v_finite) ops->pv(s->s, mb, n, s->vp, d, acc);
+      else pv_visible(p, s->s, mb, n, ops->scores_transposed, s->v_rows, acc, s->ri + b * rpb, t0);
     }
   }
   if (it->partial < 0) {
@@ -290,13 +321,13 @@ static void merge_item(const pal__prefill_problem *p, const pal__prefill_seq *se
     float mx = -INFINITY;
     for (int64_t c = 0; c < sp->num_chunks; ++c) {
       const float *rec = partials + first[c].partial * rec_size;
-      if (rec[IROWS + x] > 0.0f && rec[x] > mx) mx = rec[x];
+      if (rec[IROWS + x] != 0.0f && rec[x] > mx) mx = rec[x];
     }
     float sum = 0.0f, *acc = s->acc + x * d;
     memset(acc, 0, (size_t)d * sizeof(float));
     for (int64_t c = 0; c < sp->num_chunks; ++c) {
       const float *rec = partials + first[c].partial * rec_size;
-      if (!(rec[IROWS + x] > 0.0f)) continue; /* chunk saw nothing of this row */
+      if (rec[IROWS + x] == 0.0f) continue; /* chunk saw nothing of this row (a NaN l merges) */
       const float w = expf(rec[x] - mx);
       sum += rec[IROWS + x] * w;
       const float *ca = rec + 2 * IROWS + x * d;

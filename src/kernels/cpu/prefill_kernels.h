@@ -12,7 +12,8 @@
  *   softmax the online-softmax step on s (entries may be -INFINITY: masked):
  *           m' = max(m, max_t s), p = exp(s - m') in place (0 where s = -inf,
  *           and for a row whose m' is still -inf), l' = l e^(m - m') + sum p,
- *           acc *= e^(m - m');
+ *           acc *= e^(m - m'); the engine starts rows at PAL__M_START
+ *           (nonfinite.h), and a NaN score must reach l as NaN;
  *   pv      acc[r][:] += sum_t p[r][t] v_t (it may overwrite p: the engine
  *           is done with it).
  * The operand formats are private to one micro-kernel set; the engine only
