@@ -32,6 +32,7 @@ for cfg in "${configs[@]}"; do
   # OpenMP keeps worker threads alive at exit; that is not a leak of ours.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+  coverage_log=$dir/Testing/Temporary/LastTest.log
 done
 # --- python (begin): the `pal` package (issue 5), with the Release configuration
 if [[ " ${configs[*]} " == *" release "* ]]; then
@@ -43,3 +44,13 @@ if [[ " ${configs[*]} " == *" release "* ]]; then
 fi
 # --- python (end)
 echo "==> all test configurations passed: ${configs[*]}"
+# Which ISA levels the kernel tests really ran at here, and which this CPU
+# could not run (each kernel test binary prints a [ COVERAGE ] line).
+if [[ -n ${coverage_log:-} && -f $coverage_log ]]; then
+  grep -h '^\[ COVERAGE \]' "$coverage_log" | sort -u | sed 's/^/    /'
+  ran=$(grep -h '^\[ COVERAGE \]' "$coverage_log" | sed 's/.*tested:\(.*\);.*/\1/' | tr ' ' '\n' |
+        grep -v '^$' | sort -u | tr '\n' ' ')
+  skipped=$(grep -h '^\[ COVERAGE \]' "$coverage_log" | sed 's/.*(no hardware):\(.*\)/\1/' |
+            tr ' ' '\n' | grep -v '^$\|^none$' | sort -u | tr '\n' ' ')
+  echo "==> ISA coverage: kernel tests ran at: ${ran:-none}; skipped for lack of hardware: ${skipped:-none}"
+fi

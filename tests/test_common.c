@@ -291,6 +291,20 @@ pal_context *make_ctx(pal_isa isa, int num_threads) {
   return ctx;
 }
 
+/* One line scripts/test.sh collects (printed as the contexts are made, so
+ * CTest's cap on a passing test's logged output never cuts it): the levels
+ * these tests run at, and those skipped because this CPU cannot run them. */
+static void print_coverage(pal_context *const ctx[PAL_ISA_COUNT], const char *what) {
+  printf("[ COVERAGE ] %s: ISA levels tested:", what);
+  for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++)
+    if (ctx[isa]) printf(" %s", pal_isa_name((pal_isa)isa));
+  printf("; skipped (no hardware):");
+  int skipped = 0;
+  for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++)
+    if (!ctx[isa]) printf(" %s", pal_isa_name((pal_isa)isa)), skipped = 1;
+  printf("%s\n", skipped ? "" : " none");
+}
+
 int contexts_create(pal_context *ctx[PAL_ISA_COUNT], const char *what) {
   for (int isa = 0; isa < PAL_ISA_COUNT; isa++) ctx[isa] = NULL;
   for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; isa++) {
@@ -307,6 +321,7 @@ int contexts_create(pal_context *ctx[PAL_ISA_COUNT], const char *what) {
       return -1;
     }
   }
+  print_coverage(ctx, what);
   return 0;
 }
 
