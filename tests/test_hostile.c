@@ -638,12 +638,54 @@ static void test_nonfinite(void **state) {
          cases);
 }
 
+/* pal_sdpa over both engines (q_len 1: the decode engine; q_len > 1 causal:
+ * the prefill engine) with NaN in one K row and +inf in one V row of batch 0. */
+static void test_nonfinite_sdpa(void **state) {
+  (void)state;
+  trng r;
+  trng_init(&r, test_seed() ^ 0x5d9a);
+  const pal_dtype dts[3] = {PAL_F32, PAL_F16, PAL_BF16};
+  for (int di = 0; di < 3; ++di)
+    for (int lq = 1; lq <= 70; lq += 69) {
+      const pal_dtype dt = dts[di];
+      const pal_sdpa_shape sh = {2, 8, 2, lq, 150, 64, lq > 1};
+      const int64_t nq = 2LL * 8 * lq * 64, nk = 2LL * 2 * 150 * 64, rows = 2LL * 8 * lq;
+      const size_t es = pal_dtype_size(dt);
+      void *q = xmalloc(es * (size_t)nq), *k = xmalloc(es * (size_t)nk), *v = xmalloc(es * (size_t)nk);
+      void *out = xmalloc(es * (size_t)nq);
+      float *lse = xmalloc(sizeof(float) * (size_t)rows);
+      fill_random(dt, q, nq, &r, 1.0), fill_random(dt, k, nk, &r, 1.0), fill_random(dt, v, nk, &r, 1.0);
+      ref_store_nan(dt, k, 120 * 64 + 3);     /* batch 0, KV head 0, key 120 */
+      ref_store(dt, v, 130 * 64 + 5, INFINITY); /* batch 0, KV head 0, key 130 */
+      double *ro = xmalloc(sizeof(double) * (size_t)nq), *rl = xmalloc(sizeof(double) * (size_t)rows);
+      double *sb = xmalloc(sizeof(double) * (size_t)rows);
+      ref_sdpa(q, k, v, dt, &sh, 0.0, ro, rl, sb);
+      for (int isa = PAL_ISA_SCALAR; isa < PAL_ISA_COUNT; ++isa) {
+        if (!g_ctx[isa]) continue;
+        pal_attention_options o = {0};
+        o.lse = lse;
+        pal_error err = {0};
+        char what[96];
+        snprintf(what, sizeof what, "sdpa %s %s q_len %d", pal_isa_name((pal_isa)isa),
+                 ref_dtype_name(dt), lq);
+        CHECK_STATUS(what, pal_sdpa(g_ctx[isa], q, k, v, out, dt, &sh, &o, &err), PAL_OK, &err);
+        for (int64_t i = 0; i < rows; ++i) {
+          char row[32];
+          snprintf(row, sizeof row, "row %lld", (long long)i);
+          check_row(what, row, dt, out, i * 64, ro + i * 64, 64, isinf(rl[i]) && rl[i] < 0, sb[i]);
+          check_lse(what, row, dt, lse[i], rl[i], sb[i]);
+        }
+      }
+      free(q), free(k), free(v), free(out), free(lse), free(ro), free(rl), free(sb);
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_overlap_exact),       cmocka_unit_test(test_alias_paged),
       cmocka_unit_test(test_alias_sdpa_and_fill), cmocka_unit_test(test_vllm_combined_cache),
       cmocka_unit_test(test_scale_zero_is_the_default), cmocka_unit_test(test_zero_sizes),
-      cmocka_unit_test(test_nonfinite),
+      cmocka_unit_test(test_nonfinite),           cmocka_unit_test(test_nonfinite_sdpa),
   };
   printf("seed %#llx (set PAL_TEST_SEED to change)\n", (unsigned long long)test_seed());
   return cmocka_run_group_tests_name("hostile input", tests, group_setup, group_teardown);
