@@ -3,8 +3,101 @@
 #include "pyarrays.h"
 #include "pymodule.h"
 
+#include <string.h>
+
+/* libpal's messages name the C arguments (pool.k, options.lse, ...); the
+ * user passed k_cache, lse, ... Each entry's `from` is replaced where it
+ * stands alone: not inside a longer identifier or after a '.', and (when it
+ * ends in an identifier character) not followed by one or by ".name". The
+ * first matching entry wins, so longer names come before their prefixes. */
+typedef struct name_map {
+  const char *from, *to;
+} name_map;
+
+static const name_map common_names[] = {
+    {"pool.k", "k_cache"},
+    {"pool.v", "v_cache"},
+    {"pool.dtype", "k_cache dtype"},
+    {"pool.page_size", "k_cache page_size"},
+    {"pool.num_pages", "k_cache num_pages"},
+    {"pool.num_kv_heads", "k_cache num_kv_heads"},
+    {"pool.head_dim", "k_cache head_dim"},
+    {"pool.stride_page", "k_cache page stride (in elements)"},
+    {"pool.stride_head", "k_cache head stride (in elements)"},
+    {"pool.stride_token", "k_cache token stride (in elements)"},
+    {"pool strides", "k_cache/v_cache element strides"},
+    {"pool", "k_cache/v_cache"},
+    {"stride_page", "page stride"},
+    {"stride_head", "head stride"},
+    {"stride_token", "token stride"},
+    {"options.lse", "lse"},
+    {"options.alibi_slopes", "alibi_slopes"},
+    {"options.scale", "scale"},
+    {"options.window", "window"},
+    {"options.softcap", "softcap"},
+    {"options.num_threads", "num_threads"},
+    {"max_pages_per_seq", "block_table.shape[1]"},
+    {NULL, NULL}};
+
+/* decode, prefill, fill_kv_pages: the sizes come from q and k_cache */
+static const name_map paged_names[] = {
+    {"num_q_heads", "num_q_heads (q.shape[1])"},
+    {"num_kv_heads", "k_cache num_kv_heads"},
+    {"head_dim", "k_cache head_dim"},
+    {"q_len =", "q_len (from qo_indptr) ="},
+    {NULL, NULL}};
+
+/* sdpa: the sizes come from q and k */
+static const name_map sdpa_names[] = {
+    {"num_q_heads", "num_q_heads (q.shape[1])"},
+    {"num_kv_heads", "num_kv_heads (k.shape[1])"},
+    {"head_dim", "head_dim (q.shape[3])"},
+    {NULL, NULL}};
+
+static int ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Length of the entry of `map` that stands at msg + i, 0 when none; *to set. */
+static size_t name_at(const name_map *map, const char *msg, size_t i, const char **to) {
+  if (i > 0 && (ident_char(msg[i - 1]) || msg[i - 1] == '.')) return 0;
+  for (const name_map *e = map; e->from; e++) {
+    const size_t n = strlen(e->from);
+    if (strncmp(msg + i, e->from, n) != 0) continue;
+    const char *after = msg + i + n;
+    if (ident_char(e->from[n - 1]) &&
+        (ident_char(after[0]) || (after[0] == '.' && ident_char(after[1]))))
+      continue;
+    *to = e->to;
+    return n;
+  }
+  return 0;
+}
+
+/* msg with the C argument names in the Python ones, into buf (truncated to size). */
+static const char *python_names(const char *fname, const char *msg, char *buf, size_t size) {
+  const name_map *maps[2] = {common_names, strcmp(fname, "sdpa") == 0 ? sdpa_names : paged_names};
+  size_t o = 0;
+  for (size_t i = 0; msg[i] && o + 1 < size;) {
+    const char *to = NULL;
+    size_t n = 0;
+    for (int m = 0; m < 2 && !n && ident_char(msg[i]); m++) n = name_at(maps[m], msg, i, &to);
+    if (!n) {
+      buf[o++] = msg[i++];
+      continue;
+    }
+    for (const char *t = to; *t && o + 1 < size; t++) buf[o++] = *t;
+    i += n;
+  }
+  buf[o] = '\0';
+  return buf;
+}
+
 PyObject *pyerr_pal(PyObject *module, const char *fname, pal_status status, const pal_error *err) {
-  const char *detail = err && err->message[0] ? err->message : pal_status_message(status);
+  char buf[1024];
+  const char *detail = err && err->message[0]
+                           ? python_names(fname, err->message, buf, sizeof buf)
+                           : pal_status_message(status);
   if (status == PAL_E_NOMEM) {
     PyErr_Format(PyExc_MemoryError, "%s(): %s", fname, detail);
     return NULL;
@@ -85,15 +178,18 @@ static PyObject *py_library_version(PyObject *module, PyObject *unused) {
   "head_dim), native byte order, aligned; float32, float16, or bfloat16 as uint16 bit\n"    \
   "patterns (pal.to_bf16) or ml_dtypes.bfloat16. Page tables are int32. Nothing is ever\n"  \
   "copied or converted: a wrong dtype or layout raises TypeError/ValueError naming the\n"   \
-  "argument. libpal's own checks raise pal.PalError (.status, e.g. 'PAL_E_PAGE_ID'); a\n"   \
-  "failed call writes nothing. The GIL is released while the kernel runs.\n"
+  "argument. libpal's own checks raise pal.PalError (.status, e.g. 'PAL_E_PAGE_ID'), in\n"  \
+  "the argument names used here; an output sharing memory with an input or another output\n" \
+  "is 'PAL_E_ALIAS'. A failed call writes nothing. The GIL is released while it runs.\n"
 
 #define PAGED_ARGS                                                                           \
   "k_cache, v_cache: page pools, layout='hnd' [num_pages, num_kv_heads, page_size, head_dim]\n" \
-  "  or layout='nhd' [num_pages, page_size, num_kv_heads, head_dim], same dtype/strides.\n"   \
+  "  or layout='nhd' [num_pages, page_size, num_kv_heads, head_dim], same dtype/strides;\n"   \
+  "  k_cache may be v_cache (read only), or the two halves of vLLM's combined cache.\n"      \
   "Page table, one form: block_table [num_seqs, max_pages] + seq_lens [num_seqs] (vLLM), or\n" \
   "  kv_indptr [num_seqs+1] + kv_indices + kv_last_page_len [num_seqs] (FlashInfer CSR).\n"   \
-  "scale: softmax scale (default 1/sqrt(head_dim)). out=: write here instead of a new array.\n" \
+  "scale: softmax scale, used as given (None: 1/sqrt(head_dim); 0 is refused, libpal\n"      \
+  "  reserves it for the default). out=: write here instead of a new array.\n"               \
   "lse= / return_lse=True: also the fp32 natural-log log-sum-exp per row (-inf: no token).\n" \
   "num_threads: 0 = the context's count. context: a pal.Context (default: default_context()).\n"
 
@@ -129,7 +225,9 @@ static const char fill_doc[] =
     "Writes token i of k_new/v_new [num_tokens, num_kv_heads, head_dim] into the pools (in\n"
     "place) at slot_mapping[i] = page * page_size + offset (int64; -1 skips the token),\n"
     "converting to the pools' dtype (round to nearest even). All slots are checked before\n"
-    "anything is written; when two tokens name one slot the later wins.\n" ARRAY_RULES;
+    "anything is written; when two tokens name one slot the later wins. k_cache and v_cache\n"
+    "may be vLLM's combined cache (kv_cache[:, 0], kv_cache[:, 1], layout='nhd'), never\n"
+    "arrays that share an element.\n" ARRAY_RULES;
 
 static const char sdpa_doc[] =
     "sdpa(q, k, v, *, causal=False, scale=None, out=None, lse=None, return_lse=False,\n"
@@ -137,7 +235,8 @@ static const char sdpa_doc[] =
     "Dense attention, the baseline of the paged kernels: q [batch, num_q_heads, q_len, D],\n"
     "k, v [batch, num_kv_heads, kv_len, D], one dtype. causal: query i sees keys\n"
     "< kv_len - q_len + i + 1 (bottom-right aligned); a row that sees no key is zeros.\n"
-    "lse: [batch, num_q_heads, q_len] float32.\n" ARRAY_RULES;
+    "lse: [batch, num_q_heads, q_len] float32. scale: as given (None: 1/sqrt(D); 0 refused).\n"
+    ARRAY_RULES;
 
 static PyMethodDef methods[] = {
     {"decode", FASTCALL_KW(pydecode), decode_doc},

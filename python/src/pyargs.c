@@ -1,6 +1,7 @@
 /* pyargs.c - see pyargs.h. */
 #include "pyargs.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 
@@ -47,15 +48,29 @@ int pyargs_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyO
 
 int pyargs_int(const char *fname, const char *name, PyObject *o, int *out) {
   if (!o) return 0;
-  if (!PyLong_Check(o) || PyBool_Check(o)) {
+  /* an int, or an integer like numpy.int64 (__index__); never a bool or a float */
+  PyObject *n = PyBool_Check(o) ? NULL : PyNumber_Index(o);
+  if (!n) {
+    if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+    PyErr_Clear();
     PyErr_Format(PyExc_TypeError, "%s(): %s must be an int, not %.100s", fname, name,
                  Py_TYPE(o)->tp_name);
     return -1;
   }
-  long v = PyLong_AsLong(o);
+  int overflow = 0;
+  long v = PyLong_AsLongAndOverflow(n, &overflow);
+  Py_DECREF(n);
   if (v == -1 && PyErr_Occurred()) return -1;
+  /* no %R of the value: a huge int may exceed Python's int-to-str digit limit */
+  if (overflow) {
+    PyErr_Format(PyExc_ValueError, "%s(): %s is out of range: a %s int beyond a C long; it "
+                 "must be in [%d, %d]", fname, name, overflow < 0 ? "negative" : "positive",
+                 INT_MIN, INT_MAX);
+    return -1;
+  }
   if (v < INT_MIN || v > INT_MAX) {
-    PyErr_Format(PyExc_OverflowError, "%s(): %s=%ld does not fit a C int", fname, name, v);
+    PyErr_Format(PyExc_ValueError, "%s(): %s=%ld is out of range: it must be in [%d, %d]",
+                 fname, name, v, INT_MIN, INT_MAX);
     return -1;
   }
   *out = (int)v;
@@ -63,10 +78,16 @@ int pyargs_int(const char *fname, const char *name, PyObject *o, int *out) {
 }
 
 int pyargs_bool(const char *fname, const char *name, PyObject *o, int *out) {
-  (void)fname, (void)name;
   if (!o) return 0;
   int v = PyObject_IsTrue(o);
-  if (v < 0) return -1;
+  if (v < 0) { /* an array of several values, say: say which argument */
+    if (!PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+      return -1;
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "%s(): %s must be true or false, not a %.100s without one "
+                 "truth value", fname, name, Py_TYPE(o)->tp_name);
+    return -1;
+  }
   *out = v;
   return 0;
 }
@@ -75,14 +96,45 @@ int pyargs_float(const char *fname, const char *name, PyObject *o, float *out) {
   if (!o) return 0;
   double v = PyFloat_AsDouble(o);
   if (v == -1.0 && PyErr_Occurred()) {
+    if (PyErr_ExceptionMatches(PyExc_OverflowError)) { /* an int beyond a double */
+      PyErr_Clear();
+      PyErr_Format(PyExc_ValueError, "%s(): %s is not a finite float32 value (too large)",
+                   fname, name);
+      return -1;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+    PyErr_Clear();
     PyErr_Format(PyExc_TypeError, "%s(): %s must be a real number, not %.100s", fname, name,
                  Py_TYPE(o)->tp_name);
     return -1;
   }
-  if (!isfinite(v) || fabs(v) > 3.0e38) {
+  if (!isfinite(v) || fabs(v) > FLT_MAX) {
     PyErr_Format(PyExc_ValueError, "%s(): %s=%R is not a finite float32 value", fname, name, o);
     return -1;
   }
-  *out = (float)v;
+  const float f = (float)v;
+  if (f == 0.0f && v != 0.0) {
+    PyErr_Format(PyExc_ValueError,
+                 "%s(): %s=%R rounds to 0 in float32 (smallest magnitude about 1.4e-45), "
+                 "which libpal would read as a different setting",
+                 fname, name, o);
+    return -1;
+  }
+  *out = f;
+  return 0;
+}
+
+int pyargs_scale(const char *fname, PyObject *o, float *out) {
+  if (!o) return 0; /* None: libpal's default 1/sqrt(head_dim) */
+  float s = 0.0f;
+  if (pyargs_float(fname, "scale", o, &s) < 0) return -1;
+  if (s == 0.0f) {
+    PyErr_Format(PyExc_ValueError,
+                 "%s(): scale=%R: libpal reserves a scale of 0 for its default; pass "
+                 "scale=None for 1/sqrt(head_dim)",
+                 fname, o);
+    return -1;
+  }
+  *out = s;
   return 0;
 }

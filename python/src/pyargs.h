@@ -17,9 +17,15 @@ int pyargs_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyO
                  PyObject **values);
 
 /* Optional converters: leave *out untouched when `o` is NULL. Return 0 or -1
- * with an exception naming fname and argument. */
+ * with an exception naming fname and argument: TypeError for a wrong type,
+ * ValueError for a value out of range (never OverflowError). A float that
+ * rounds to 0 in float32 but is not 0 is refused (0 means "off"/"default"). */
 int pyargs_int(const char *fname, const char *name, PyObject *o, int *out);
 int pyargs_bool(const char *fname, const char *name, PyObject *o, int *out);
 int pyargs_float(const char *fname, const char *name, PyObject *o, float *out);
+/* The softmax scale: NULL (None) leaves *out at 0, libpal's default
+ * 1/sqrt(head_dim); a given value must be finite and non-zero (libpal reads
+ * 0 as "default", so scale=0.0 would silently not be used as given). */
+int pyargs_scale(const char *fname, PyObject *o, float *out);
 
 #endif

@@ -161,35 +161,6 @@ int pyarr_dim32(const char *fname, const char *name, PyArrayObject *a, int axis,
   return 0;
 }
 
-/* Byte range [lo, hi) an array's elements can touch. */
-static void extent(PyArrayObject *a, char **lo, char **hi) {
-  char *base = PyArray_BYTES(a);
-  npy_intp low = 0, high = PyArray_ITEMSIZE(a);
-  for (int i = 0; i < PyArray_NDIM(a); i++) {
-    const npy_intp n = PyArray_DIM(a, i), s = PyArray_STRIDE(a, i);
-    if (n == 0) {
-      *lo = *hi = base;
-      return;
-    }
-    if (s > 0) high += s * (n - 1);
-    else low += s * (n - 1);
-  }
-  *lo = base + low;
-  *hi = base + high;
-}
-
-int pyarr_disjoint(const char *fname, const char *out_name, PyArrayObject *out,
-                   const char *in_name, PyArrayObject *in) {
-  char *a0, *a1, *b0, *b1;
-  extent(out, &a0, &a1);
-  extent(in, &b0, &b1);
-  if (a0 == a1 || b0 == b1 || a1 <= b0 || b1 <= a0) return 0;
-  PyErr_Format(PyExc_ValueError,
-               "%s(): %s shares memory with %s; the output must not overlap an input", fname,
-               out_name, in_name);
-  return -1;
-}
-
 int pyarr_kv_pool(const char *fname, PyObject *k, PyObject *v, PyObject *layout, unsigned flags,
                   pal_kv_pool *pool, PyArrayObject **ka, PyArrayObject **va) {
   int nhd = 0;
@@ -216,8 +187,14 @@ int pyarr_kv_pool(const char *fname, PyObject *k, PyObject *v, PyObject *layout,
       pyarr_same_dtype(fname, "k_cache", K, "v_cache", V) < 0)
     return -1;
   char s1[160], s2[160];
+  /* A pool without elements (num_pages, page_size, num_kv_heads or head_dim
+   * 0) has strides that describe nothing, and NumPy gives such arrays odd
+   * ones: its strides are not checked here, libpal judges the sizes (an
+   * empty cache is fine, page_size 0 is not). */
+  const int empty = PyArray_SIZE(K) == 0;
   for (int i = 0; i < 4; i++) {
-    if (PyArray_DIM(K, i) != PyArray_DIM(V, i) || PyArray_STRIDE(K, i) != PyArray_STRIDE(V, i)) {
+    if (PyArray_DIM(K, i) != PyArray_DIM(V, i) ||
+        (!empty && PyArray_STRIDE(K, i) != PyArray_STRIDE(V, i))) {
       PyErr_Format(PyExc_ValueError,
                    "%s(): k_cache and v_cache must have the same shape and strides: k_cache %s "
                    "strides %s, v_cache %s strides %s",
@@ -227,14 +204,14 @@ int pyarr_kv_pool(const char *fname, PyObject *k, PyObject *v, PyObject *layout,
     }
   }
   const npy_intp es = PyArray_ITEMSIZE(K);
-  if (PyArray_DIM(K, 3) > 1 && PyArray_STRIDE(K, 3) != es) {
+  if (!empty && PyArray_DIM(K, 3) > 1 && PyArray_STRIDE(K, 3) != es) {
     PyErr_Format(PyExc_ValueError,
                  "%s(): k_cache/v_cache need a contiguous head_dim (last stride %lld bytes, "
                  "element size %lld); copy explicitly with numpy.ascontiguousarray",
                  fname, (long long)PyArray_STRIDE(K, 3), (long long)es);
     return -1;
   }
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3 && !empty; i++) {
     const npy_intp s = PyArray_STRIDE(K, i);
     if (s < 0 || s % es != 0) {
       PyErr_Format(PyExc_ValueError,
@@ -259,8 +236,9 @@ int pyarr_kv_pool(const char *fname, PyObject *k, PyObject *v, PyObject *layout,
   pool->page_size = (int32_t)page_size;
   pool->num_kv_heads = (int32_t)heads;
   pool->head_dim = (int32_t)dim;
-  pool->stride_page = (int64_t)(PyArray_STRIDE(K, 0) / es);
-  pool->stride_head = (int64_t)(PyArray_STRIDE(K, hi) / es);
-  pool->stride_token = (int64_t)(PyArray_STRIDE(K, ti) / es);
+  /* an empty pool's strides (unchecked above) go to libpal as 0 */
+  pool->stride_page = empty ? 0 : (int64_t)(PyArray_STRIDE(K, 0) / es);
+  pool->stride_head = empty ? 0 : (int64_t)(PyArray_STRIDE(K, hi) / es);
+  pool->stride_token = empty ? 0 : (int64_t)(PyArray_STRIDE(K, ti) / es);
   return 0;
 }

@@ -40,14 +40,13 @@ int pyarr_dim(const char *fname, const char *name, PyArrayObject *a, int axis, n
               const char *source);
 /* A dimension as an int32 count for libpal. */
 int pyarr_dim32(const char *fname, const char *name, PyArrayObject *a, int axis, int32_t *out);
-/* Raises ValueError when the memory of `out` may overlap that of `in`. */
-int pyarr_disjoint(const char *fname, const char *out_name, PyArrayObject *out,
-                   const char *in_name, PyArrayObject *in);
 
 /* K/V page pools: two 4-D arrays of the same dtype, shape and strides, with
  * contiguous head_dim. `layout` is "hnd" ([pages, kv_heads, page_size, D])
  * or "nhd" ([pages, page_size, kv_heads, D]); other strides (a slice of a
- * combined [pages, 2, ...] cache, say) pass through without a copy. */
+ * combined [pages, 2, ...] cache, say) pass through without a copy. A pool
+ * with no element skips the stride checks (its strides go to libpal as 0):
+ * libpal judges its sizes. Overlaps are libpal's to check (PAL_E_ALIAS). */
 int pyarr_kv_pool(const char *fname, PyObject *k, PyObject *v, PyObject *layout, unsigned flags,
                   pal_kv_pool *pool, PyArrayObject **ka, PyArrayObject **va);
 

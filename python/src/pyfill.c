@@ -33,14 +33,6 @@ PyObject *pyfill_kv_pages(PyObject *module, PyObject *const *args, Py_ssize_t na
       pyarr_dim(fname, "slot_mapping", slots, 0, PyArray_DIM(kn, 0),
                 "num_tokens = k_new.shape[0]") < 0)
     return NULL;
-  PyArrayObject *ins[3] = {kn, vn, slots};
-  const char *in_names[3] = {"k_new", "v_new", "slot_mapping"};
-  for (int i = 0; i < 3; i++)
-    if (pyarr_disjoint(fname, "k_cache", ka, in_names[i], ins[i]) < 0 ||
-        pyarr_disjoint(fname, "v_cache", va, in_names[i], ins[i]) < 0)
-      return NULL;
-  /* the kernel writes K then V slot by slot: one pool inside the other would corrupt both */
-  if (pyarr_disjoint(fname, "k_cache", ka, "v_cache", va) < 0) return NULL;
   const pal_context *ctx = pycontext_resolve(module, v[A_CONTEXT], fname);
   if (!ctx) return NULL;
   pal_error err;

@@ -159,7 +159,7 @@ static int paged_prepare(PyObject *module, const char *fname, int prefill, PyObj
       pyarr_float_dtype(fname, "q", c->q, &c->q_dtype) < 0 ||
       pyarr_kv_pool(fname, v[A_K], v[A_V], v[A_LAYOUT], 0, &c->pool, &ka, &va) < 0 ||
       pyarr_dim(fname, "q", c->q, 2, c->pool.head_dim, "head_dim of k_cache") < 0 ||
-      pyargs_float(fname, "scale", v[A_SCALE], &c->opts.scale) < 0 ||
+      pyargs_scale(fname, v[A_SCALE], &c->opts.scale) < 0 ||
       pyargs_int(fname, "num_threads", v[A_NUM_THREADS], &threads) < 0 ||
       pyargs_bool(fname, "return_lse", v[A_RETURN_LSE], &c->return_lse) < 0 ||
       pyarr_dim32(fname, "q", c->q, 1, &c->num_q_heads) < 0)
@@ -205,10 +205,6 @@ static int paged_prepare(PyObject *module, const char *fname, int prefill, PyObj
       return -1;
     for (int i = 0; i < 3; i++)
       if (pyarr_dim(fname, "out", o, i, PyArray_DIM(c->q, i), "the shape of q") < 0) return -1;
-    if (pyarr_disjoint(fname, "out", o, "q", c->q) < 0 ||
-        pyarr_disjoint(fname, "out", o, "k_cache", ka) < 0 ||
-        pyarr_disjoint(fname, "out", o, "v_cache", va) < 0)
-      return -1;
     Py_INCREF(o);
     c->out = o;
   } else if (!(c->out = (PyArrayObject *)PyArray_NewLikeArray(c->q, NPY_CORDER, NULL, 0))) {
@@ -220,9 +216,7 @@ static int paged_prepare(PyObject *module, const char *fname, int prefill, PyObj
                   PYARR_CONTIG | PYARR_WRITE, &l) < 0 ||
         pyarr_exact_dtype(fname, "lse", l, NPY_FLOAT32) < 0 ||
         pyarr_dim(fname, "lse", l, 0, rows, "q.shape[0]") < 0 ||
-        pyarr_dim(fname, "lse", l, 1, c->num_q_heads, "num_q_heads = q.shape[1]") < 0 ||
-        pyarr_disjoint(fname, "lse", l, "out", c->out) < 0 ||
-        pyarr_disjoint(fname, "lse", l, "q", c->q) < 0)
+        pyarr_dim(fname, "lse", l, 1, c->num_q_heads, "num_q_heads = q.shape[1]") < 0)
       return -1;
     Py_INCREF(l);
     c->lse = l;

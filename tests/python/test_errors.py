@@ -119,14 +119,20 @@ def test_fill_bad_slot_writes_nothing():
 
 
 def test_outputs_must_not_overlap_inputs():
+    """libpal checks every output against every input (PAL_E_ALIAS); the
+    message uses the Python names (test_hostile.py has the cases)."""
     q, k, v, bt, sl = decode_args()
-    raises(ValueError, r"out shares memory with q", pal.decode, q, k, v, bt, sl, out=q)
+    e = raises(pal.PalError, r"out shares memory with q", pal.decode, q, k, v, bt, sl, out=q)
+    assert e.status == "PAL_E_ALIAS"
     inside_k = k.reshape(-1, 2, 64)[:1]  # a view of the first rows of k_cache
-    raises(ValueError, r"k_cache shares memory with k_new", pal.fill_kv_pages, inside_k,
-           np.zeros((1, 2, 64), np.float32), np.zeros(1, np.int64), k, v)
-    raises(ValueError, r"k_cache shares memory with v_cache", pal.fill_kv_pages,
-           np.zeros((1, 2, 64), np.float32), np.zeros((1, 2, 64), np.float32),
-           np.zeros(1, np.int64), k, k)
+    before = k.copy()
+    e = raises(pal.PalError, r"k_cache shares memory with k_new", pal.fill_kv_pages, inside_k,
+               np.zeros((1, 2, 64), np.float32), np.zeros(1, np.int64), k, v)
+    assert e.status == "PAL_E_ALIAS" and np.array_equal(k, before)
+    e = raises(pal.PalError, r"k_cache shares memory with v_cache", pal.fill_kv_pages,
+               np.zeros((1, 2, 64), np.float32), np.zeros((1, 2, 64), np.float32),
+               np.zeros(1, np.int64), k, k)
+    assert e.status == "PAL_E_ALIAS"
 
 
 def test_arguments_and_contexts():
@@ -135,6 +141,7 @@ def test_arguments_and_contexts():
     raises(TypeError, r"multiple values for argument 'block_table'", pal.decode, q, k, v, bt, sl,
            block_table=bt)
     raises(ValueError, r"scale=nan is not a finite", pal.decode, q, k, v, bt, sl, scale=float("nan"))
+    raises(ValueError, r"scale=0.0: libpal reserves", pal.decode, q, k, v, bt, sl, scale=0.0)
     raises(TypeError, r"context must be a pal.Context", pal.decode, q, k, v, bt, sl, context="avx2")
     raises(ValueError, r"unknown isa 'sse9'", pal.Context, isa="sse9")
     unsupported = [i for i in ("avx2", "avx512", "amx") if not pal.isa_supported(i)]
