@@ -136,9 +136,11 @@ int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
     t->nrows = w;
     qsort(t->rows, w, sizeof *t->rows, cmp_order);
   }
-  t->rows_contended = 0;
-  for (size_t i = 0; i < t->nrows; ++i)
+  t->rows_contended = t->rows_suspect = 0;
+  for (size_t i = 0; i < t->nrows; ++i) {
     t->rows_contended += t->rows[i]->counter[ANZ_C_FOREIGN_LOAD] > ANZ_CONTENDED_LOAD;
+    t->rows_suspect += t->rows[i]->probe_suspect != 0;
+  }
   return 0;
 }
 
@@ -147,6 +149,31 @@ void anz_table_free(anz_table *t) {
   free(t->files);
   free(t->rows);
   memset(t, 0, sizeof *t);
+}
+
+#define ANZ_SUSPECT_ROWS_NAMED 3
+
+void anz_warn_probe_suspect(const anz_table *t, FILE *err) {
+  fprintf(err,
+          "pal analyze: WARNING: %zu of %zu results are above the probed roof (a utilisation over %.2f, "
+          "probe_suspect): the machine probe under-reads, so their utilisations are not measurements "
+          "(results.json: probe_suspect)",
+          t->rows_suspect, t->nrows, 1.0 + ANZ_PROBE_MARGIN);
+  size_t named = 0;
+  for (size_t i = 0; i < t->nrows && named < ANZ_SUSPECT_ROWS_NAMED; ++i) {
+    const anz_row *r = t->rows[i];
+    if (!r->probe_suspect) continue;
+    const char *roof = r->probe_counter && !strcmp(r->probe_counter, "flop_util") ? r->flop_roof
+                       : r->probe_counter && !strcmp(r->probe_counter, "bw_util") ? r->bw_roof
+                                                                                   : NULL;
+    fprintf(err, "%s %s (%s): %s", named ? ";" : ":", r->name ? r->name : "?", r->file ? r->file : "?",
+            r->probe_counter ? r->probe_counter : "probe_suspect");
+    if (isfinite(r->probe_value)) fprintf(err, " %.3g", r->probe_value);
+    if (roof) fprintf(err, " of %s", roof);
+    ++named;
+  }
+  if (t->rows_suspect > named) fprintf(err, "; and %zu more", t->rows_suspect - named);
+  fprintf(err, "\n");
 }
 
 static int mkdir_p(const char *path) {
@@ -275,6 +302,7 @@ int anz_run(const anz_options *o) {
             "%.0f%% of the CPUs (foreign_load); their times are not trustworthy (results.json: inputs.rows_contended, "
             "points' foreign_load)\n",
             t.rows_contended, t.nrows, 100 * ANZ_CONTENDED_LOAD);
+  if (t.rows_suspect) anz_warn_probe_suspect(&t, o->err);
   if (exit_status == 0) {
     if (files_read == 0 || t.nrows == 0) exit_status = 1;
     if (gnuplot_missing || plot_failed) exit_status = 1;

@@ -39,6 +39,7 @@ typedef struct anz_table {
   size_t nrows;
   size_t rows_superseded; /* older runs dropped by newest-wins */
   size_t rows_contended;  /* kept rows whose foreign_load exceeds ANZ_CONTENDED_LOAD */
+  size_t rows_suspect;    /* kept rows flagged probe_suspect (table.h, ANZ_PROBE_MARGIN) */
   const anz_options *opts;
 } anz_table;
 
@@ -50,5 +51,7 @@ int anz_run(const anz_options *opts);
 int anz_collect_inputs(const anz_options *o, char ***paths, size_t *n);
 int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t);
 void anz_table_free(anz_table *t);
+/* One line on err: how many kept rows are probe_suspect, and the first few. */
+void anz_warn_probe_suspect(const anz_table *t, FILE *err);
 
 #endif /* PAL_ANALYZE_H */

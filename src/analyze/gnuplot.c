@@ -125,6 +125,7 @@ static void write_dat(const anz_plot *p, sbuf *b) {
   sb_printf(b, "# one block per series (gnuplot: index N); tab-separated columns:\n# %s", p->xkey);
   for (int k = 0; k < p->npanels; ++k)
     sb_printf(b, "\t%s\t%s_low\t%s_high", p->panel[k].metric, p->panel[k].metric, p->panel[k].metric);
+  if (p->kind == ANZ_PLOT_SCATTER) sb_printf(b, "\tprobe_suspect");
   sb_printf(b, "\tlabel\n");
   for (size_t i = 0; i < p->nseries; ++i) {
     const anz_series *s = &p->series[i];
@@ -139,6 +140,7 @@ static void write_dat(const anz_plot *p, sbuf *b) {
         sb_num(b, pt->lo[k]);
         sb_num(b, pt->hi[k]);
       }
+      if (p->kind == ANZ_PLOT_SCATTER) sb_printf(b, "\t%d", pt->row && pt->row->probe_suspect ? 1 : 0);
       sb_printf(b, "\t");
       sb_field(b, p->kind == ANZ_PLOT_BARS ? p->categories[pt->category] : pt->row ? pt->row->name : "");
       sb_printf(b, "\n");
@@ -147,6 +149,53 @@ static void write_dat(const anz_plot *p, sbuf *b) {
 }
 
 /* ---------------------------------------------------------------- .gp */
+#define SUSPECT_COLOUR "#d95f02" /* probe_suspect rings and the note that counts them */
+
+static int several_machines(const anz_plot *p) {
+  for (int c = 1; c < p->nceilings; ++c) {
+    const char *a = p->ceiling[0].machine, *m = p->ceiling[c].machine;
+    if (a != m && (!a || !m || strcmp(a, m))) return 1;
+  }
+  return 0;
+}
+
+#define ROOF_NAME_CHARS 34 /* the right margin that holds the roofs' names */
+
+/* "fp32_fma512" (one machine) or "vm fp32_fma512", at most ROOF_NAME_CHARS */
+static void ceiling_name(const anz_plot *p, const anz_ceiling *ce, char *out, size_t cap) {
+  const char *roof = ce->flop_roof ? ce->flop_roof : "peak compute";
+  if (several_machines(p)) snprintf(out, cap, "%s %s", ce->machine ? ce->machine : "?", roof);
+  else snprintf(out, cap, "%s", roof);
+  if (strlen(out) > ROOF_NAME_CHARS && cap > ROOF_NAME_CHARS) strcpy(out + ROOF_NAME_CHARS - 3, "...");
+}
+
+static void human(double v, const char *unit, char *out, size_t cap) {
+  static const char *const pre[] = {"", "K", "M", "G", "T", "P"};
+  int i = 0;
+  while (i < 5 && fabs(v) >= 1000) v /= 1000, ++i;
+  snprintf(out, cap, "%.3g %s%s", v, pre[i], unit);
+}
+
+/* "roof vm: bw_peak 20 GB/s x AI, fp32_fma512 1.2 TFLOP/s" */
+static void roof_legend(const anz_plot *p, const anz_ceiling *ce, char *out, size_t cap) {
+  (void)p;
+  char bw[40], fl[40];
+  human(ce->bw, "B/s", bw, sizeof bw);
+  int n = snprintf(out, cap, "roof %s: %s %s x AI", ce->machine ? ce->machine : "?", ce->bw_roof ? ce->bw_roof : "bw_peak",
+                   bw);
+  if (isfinite(ce->flops) && n > 0 && (size_t)n < cap) {
+    human(ce->flops, "FLOP/s", fl, sizeof fl);
+    snprintf(out + n, cap - (size_t)n, ", %s %s", ce->flop_roof ? ce->flop_roof : "peak compute", fl);
+  }
+}
+
+/* Legend entries of a plot, for a key laid out under the plot area (one
+ * column: series labels can be long). */
+static int key_rows(const anz_plot *p) {
+  int entries = (int)p->nseries + p->nceilings + (p->npoints_suspect > 0);
+  return entries > 0 ? entries : 1;
+}
+
 static void write_panel(const anz_plot *p, int k, sbuf *b) {
   const anz_panel *pn = &p->panel[k];
   double xlo, xhi, ylo, yhi;
@@ -161,7 +210,21 @@ static void write_panel(const anz_plot *p, int k, sbuf *b) {
   sb_quoted(b, p->xlabel);
   sb_printf(b, "\n  set ylabel ");
   sb_quoted(b, pn->ylabel);
-  sb_printf(b, "\n  set grid lc rgb \"#D3D3D3\" dt 3\n  set key top left box opaque\n");
+  sb_printf(b, "\n  set grid lc rgb \"#D3D3D3\" dt 3\n");
+  if (p->key_outside) /* below the plot area: never over the data */
+    sb_printf(b, "  set key outside below center vertical Left reverse maxrows %d box spacing 1.2\n  set bmargin %d\n",
+              key_rows(p), 5 + key_rows(p) * 6 / 5);
+  else
+    sb_printf(b, "  set key top left box opaque\n");
+  sb_printf(b, "  unset label\n");
+  if (p->note[0] && k == 0) { /* a finding, on the image: under the panel title, in red */
+    sb_printf(b, "  set title offset 0, 1.2\n  set tmargin 4.5\n  set label 1000 ");
+    sb_quoted(b, p->note);
+    sb_printf(b, " at graph 0.5, graph 1 center offset 0, 1.1 tc rgb \"%s\" font \",11\"\n", SUSPECT_COLOUR);
+  } else {
+    sb_printf(b, "  set title offset 0, 0\n  unset tmargin\n");
+  }
+  if (!p->key_outside) sb_printf(b, "  unset bmargin\n");
   if (logx) sb_printf(b, "  set logscale x %d\n", p->kind == ANZ_PLOT_SCATTER ? 10 : 2);
   if (logy) sb_printf(b, "  set logscale y 10\n");
   int col = 2 + 3 * k;
@@ -200,8 +263,25 @@ static void write_panel(const anz_plot *p, int k, sbuf *b) {
     }
   for (int r = 0; r < pn->nrefs && isfinite(x0); ++r)
     sb_printf(b, "  ref%d(x) = %.6g * (x / %.6g) ** %g\n", r, y0, x0, pn->ref_slope[r]);
+  if (p->nceilings > 0) { /* room above the highest roof, and for the roofs' names right of the plot */
+    double top = yhi;
+    for (int c = 0; c < p->nceilings; ++c)
+      if (isfinite(p->ceiling[c].flops) && p->ceiling[c].flops / p->yscale > top) top = p->ceiling[c].flops / p->yscale;
+    if (isfinite(top) && top > 0) sb_printf(b, "  set yrange [*:%.6g]\n", logy ? top * 3 : top * 1.15);
+    sb_printf(b, "  set rmargin %d\n", ROOF_NAME_CHARS + 2);
+  } else {
+    sb_printf(b, "  unset rmargin\n");
+  }
   for (int c = 0; c < p->nceilings; ++c) {
     const anz_ceiling *ce = &p->ceiling[c];
+    if (isfinite(ce->flops)) { /* the compute roof's name at the height of its flat part, off the data */
+      char t[200];
+      ceiling_name(p, ce, t, sizeof t);
+      sb_printf(b, "  set label %d ", 1001 + c);
+      sb_quoted(b, t);
+      sb_printf(b, " at graph 1, first %.6g left offset 0.8, 0 tc rgb \"#b03030\" font \",9\"\n",
+                ce->flops / p->yscale);
+    }
     if (isfinite(ce->flops))
       sb_printf(b, "  roof%d(x) = (%.6g * x < %.6g ? %.6g * x : %.6g) / %g\n", c, ce->bw, ce->flops, ce->bw, ce->flops,
                 p->yscale);
@@ -238,13 +318,33 @@ static void write_panel(const anz_plot *p, int k, sbuf *b) {
     }
   }
   if (first) sb_printf(b, " NaN notitle"), first = 0;
+  /* probe_suspect points: a ring over the series' marker, one legend entry */
+  int suspect_col = 2 + 3 * p->npanels, titled = 0;
+  for (size_t i = 0; p->kind == ANZ_PLOT_SCATTER && i < p->nseries; ++i) {
+    const anz_series *s = &p->series[i];
+    int any = 0;
+    for (size_t j = 0; j < s->n && !any; ++j) any = s->pts[j].row && s->pts[j].row->probe_suspect;
+    if (!any) continue;
+    sb_printf(b, ", \\\n    datafile index %zu using 1:(column(%d) > 0 ? column(%d) : NaN) with points lc rgb \"%s\" "
+                 "pt 6 ps 2.4 lw 2 ",
+              i, suspect_col, col, SUSPECT_COLOUR);
+    if (!titled) {
+      char t[120];
+      snprintf(t, sizeof t, "probe_suspect: above its probed roof (utilisation > %.2f)", 1.0 + ANZ_PROBE_MARGIN);
+      sb_printf(b, "title ");
+      sb_quoted(b, t);
+      titled = 1;
+    } else {
+      sb_printf(b, "notitle");
+    }
+  }
   for (int r = 0; r < pn->nrefs && isfinite(x0); ++r) {
     sb_printf(b, ", \\\n    ref%d(x) with lines lc rgb \"#808080\" dt 2 lw 1 title ", r);
     sb_quoted(b, pn->ref_label[r]);
   }
   for (int c = 0; c < p->nceilings; ++c) {
-    char t[200];
-    snprintf(t, sizeof t, "roofline %s", p->ceiling[c].machine ? p->ceiling[c].machine : "");
+    char t[300];
+    roof_legend(p, &p->ceiling[c], t, sizeof t);
     sb_printf(b, ", \\\n    roof%d(x) with lines lc rgb \"#b03030\" dt %d lw 1.5 title ", c, c + 1);
     sb_quoted(b, t);
   }
@@ -256,6 +356,10 @@ static void write_gp(const anz_plot *p, sbuf *b) {
   int cols = p->layout_rows == 1 ? p->npanels : 1;
   int rows = p->layout_rows == 1 ? 1 : p->npanels;
   int wpx = 700 * cols + 100, hpx = 560 * rows;
+  if (p->key_outside) { /* room for the key under the plot (and its long roof names) */
+    wpx += 200;
+    hpx += 20 * key_rows(p) + (p->note[0] ? 20 : 0);
+  }
   sb_printf(b,
             "# %s.gp - written by pal analyze %s\n"
             "# Redraw after restyling: cd to this folder and run `gnuplot %s.gp`.\n"

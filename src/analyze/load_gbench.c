@@ -15,15 +15,19 @@ typedef struct gb_entry {
   const anz_jvalue *obj;
   const char *name, *run_name, *run_type, *aggregate_name, *aggregate_unit, *time_unit;
   const char *error_message, *skip_message;
+  const char *suspect_counter, *flop_roof, *bw_roof; /* probe_suspect_counter and the roofs' names */
   double real_time; /* as written, in time_unit */
+  double flop_peak;
   int has_real, error, skipped;
+  int suspect; /* probe_suspect: -1 absent, 0, 1 */
   double counter[ANZ_C_COUNT];
   size_t index;
 } gb_entry;
 
 enum {
   F_NAME, F_RUN_NAME, F_RUN_TYPE, F_AGG_NAME, F_AGG_UNIT, F_REAL_TIME, F_TIME_UNIT, F_ERROR,
-  F_ERROR_MSG, F_SKIPPED, F_SKIP_MSG, F_COUNTER, F_GFLOPS, F_TFLOPS, F_OTHER
+  F_ERROR_MSG, F_SKIPPED, F_SKIP_MSG, F_COUNTER, F_GFLOPS, F_TFLOPS, F_SUSPECT, F_SUSPECT_COUNTER,
+  F_FLOP_ROOF, F_FLOP_PEAK, F_BW_ROOF, F_OTHER
 };
 
 static const struct {
@@ -36,14 +40,20 @@ static const struct {
     {"aggregate_name", F_AGG_NAME, 0},
     {"aggregate_unit", F_AGG_UNIT, 0},
     {"arithmetic_intensity", F_COUNTER, ANZ_C_ARITHMETIC_INTENSITY},
+    {"bw_roof", F_BW_ROOF, 0},
     {"bw_util", F_COUNTER, ANZ_C_BW_UTIL},
     {"bytes_per_second", F_COUNTER, ANZ_C_BYTES_PER_SECOND},
     {"error_message", F_ERROR_MSG, 0},
     {"error_occurred", F_ERROR, 0},
+    {"flop_peak", F_FLOP_PEAK, 0},
+    {"flop_roof", F_FLOP_ROOF, 0},
+    {"flop_util", F_COUNTER, ANZ_C_FLOP_UTIL},
     {"flops_per_second", F_COUNTER, ANZ_C_FLOPS_PER_SECOND},
     {"foreign_load", F_COUNTER, ANZ_C_FOREIGN_LOAD},
     {"items_per_second", F_COUNTER, ANZ_C_ITEMS_PER_SECOND},
     {"name", F_NAME, 0},
+    {"probe_suspect", F_SUSPECT, 0},
+    {"probe_suspect_counter", F_SUSPECT_COUNTER, 0},
     {"real_time", F_REAL_TIME, 0},
     {"roofline_util", F_COUNTER, ANZ_C_ROOFLINE_UTIL},
     {"run_name", F_RUN_NAME, 0},
@@ -81,7 +91,8 @@ static int is_true(const anz_jvalue *v) {
 static void read_entry(const anz_jvalue *obj, gb_entry *e) {
   memset(e, 0, sizeof *e);
   e->obj = obj;
-  e->real_time = NAN;
+  e->real_time = e->flop_peak = NAN;
+  e->suspect = -1;
   for (int c = 0; c < ANZ_C_COUNT; ++c) e->counter[c] = NAN;
   for (const anz_jvalue *m = obj->u.first; m; m = m->next) {
     int counter = 0;
@@ -100,6 +111,13 @@ static void read_entry(const anz_jvalue *obj, gb_entry *e) {
       case F_COUNTER: e->counter[counter] = anz_json_number(m, NULL); break;
       case F_GFLOPS: e->counter[ANZ_C_FLOPS_PER_SECOND] = anz_json_number(m, NULL) * 1e9; break;
       case F_TFLOPS: e->counter[ANZ_C_FLOPS_PER_SECOND] = anz_json_number(m, NULL) * 1e12; break;
+      case F_SUSPECT:
+        if (m->type == ANZ_JTRUE || m->type == ANZ_JFALSE || m->type == ANZ_JNUMBER) e->suspect = is_true(m);
+        break;
+      case F_SUSPECT_COUNTER: e->suspect_counter = anz_json_string(m); break;
+      case F_FLOP_ROOF: e->flop_roof = anz_json_string(m); break;
+      case F_FLOP_PEAK: e->flop_peak = anz_json_number(m, NULL); break;
+      case F_BW_ROOF: e->bw_roof = anz_json_string(m); break;
       default: break;
     }
   }
@@ -136,12 +154,14 @@ static int keyed_cmp(const void *a, const void *b) {
 
 typedef struct machine_facts {
   const char *machine, *date, *version;
-  double epoch, bw_peak, peak_flops;
+  const char *bw_roof;               /* "bw_peak" or "bw_peak (ISA)" */
+  const char *fp32_roof, *bf16_roof; /* older pal bench: "peak_fp32_flops (ISA)"... */
+  double epoch, bw_peak, peak_flops, peak_fp32, peak_bf16;
 } machine_facts;
 
 static void read_context(const anz_jvalue *ctx, anz_file_result *fr, machine_facts *mf) {
   memset(mf, 0, sizeof *mf);
-  mf->epoch = mf->bw_peak = mf->peak_flops = NAN;
+  mf->epoch = mf->bw_peak = mf->peak_flops = mf->peak_fp32 = mf->peak_bf16 = NAN;
   if (!ctx || ctx->type != ANZ_JOBJECT) return;
   const char *host = anz_json_string(anz_json_get(ctx, "host_name"));
   mf->machine = host ? anz_strdup(&fr->strings, host) : NULL;
@@ -162,12 +182,93 @@ static void read_context(const anz_jvalue *ctx, anz_file_result *fr, machine_fac
   }
   mf->bw_peak = anz_json_number(anz_json_get(ctx, "bw_peak"), NULL);
   mf->peak_flops = anz_json_number(anz_json_get(ctx, "peak_compute_flops"), NULL);
+  mf->peak_fp32 = anz_json_number(anz_json_get(ctx, "peak_fp32_flops"), NULL);
+  mf->peak_bf16 = anz_json_number(anz_json_get(ctx, "peak_bf16_flops"), NULL);
+  /* roof names for rows that do not name theirs: the context key (+ the ISA the probe used) */
+  static const char *const keys[3][2] = {
+      {"bw_peak", "bw_peak_isa"}, {"peak_fp32_flops", "peak_fp32_isa"}, {"peak_bf16_flops", "peak_bf16_isa"}};
+  const char **out[3] = {&mf->bw_roof, &mf->fp32_roof, &mf->bf16_roof};
+  for (int i = 0; i < 3; ++i) {
+    const char *isa = anz_json_string(anz_json_get(ctx, keys[i][1]));
+    if (isa && *isa) {
+      snprintf(v, sizeof v, "%s (%.40s)", keys[i][0], isa);
+      *out[i] = anz_strdup(&fr->strings, v);
+    } else {
+      *out[i] = keys[i][0];
+    }
+  }
+}
+
+/* Rows whose counters are rates (repetitions, mean/median/min...), not a
+ * spread (stddev, cv): only these are judged for probe_suspect. */
+static int carries_rates(const gb_entry *e) {
+  if (!is_aggregate(e)) return 1;
+  if (e->aggregate_unit && strcmp(e->aggregate_unit, "time")) return 0;
+  return !e->aggregate_name || (strcmp(e->aggregate_name, "stddev") && strcmp(e->aggregate_name, "cv"));
+}
+
+static void judge_entry(const gb_entry *e, anz_file_result *fr, const machine_facts *mf, const anz_row *row,
+                        anz_probe_verdict *v) {
+  double fpk = isfinite(e->flop_peak) ? e->flop_peak : row->flop_peak;
+  anz_probe_judge(e->suspect, e->suspect_counter, e->counter, mf->bw_peak, fpk, v);
+  /* a counter name of the file's own lives in the document: copy it */
+  if (v->suspect && v->counter && v->counter == e->suspect_counter) v->counter = anz_strdup(&fr->strings, v->counter);
+}
+
+/* The instance's roofs and its probe_suspect verdict: the compute roof the
+ * rows name (flop_roof + flop_peak), else the peak its flop_util was taken
+ * against (older pal bench: flops_per_second / flop_util, named after the
+ * context peak it matches), else the machine's best peak; suspect when any
+ * repetition or aggregate of it is (a repetition above the probed peak is
+ * the machine doing more than the probe saw). The counter and value named
+ * are those of the row behind the statistic when it is over, else the
+ * highest. */
+static void judge_instance(anz_row *row, anz_file_result *fr, const machine_facts *mf, gb_entry *const *members,
+                           size_t n, const gb_entry *stat_row) {
+  for (size_t i = 0; i < n && !row->flop_roof; ++i)
+    if (members[i]->flop_roof && *members[i]->flop_roof) {
+      row->flop_roof = anz_strdup(&fr->strings, members[i]->flop_roof);
+      row->flop_peak = members[i]->flop_peak;
+    }
+  for (size_t i = 0; i < n && !row->flop_roof; ++i)
+    if (members[i]->flop_peak > 0 && isfinite(members[i]->flop_peak)) {
+      row->flop_roof = "flop_peak";
+      row->flop_peak = members[i]->flop_peak;
+    }
+  for (size_t i = 0; i < n && !row->bw_roof; ++i)
+    if (members[i]->bw_roof && *members[i]->bw_roof) row->bw_roof = anz_strdup(&fr->strings, members[i]->bw_roof);
+  if (!row->bw_roof && isfinite(mf->bw_peak)) row->bw_roof = mf->bw_roof;
+  double fu = row->counter[ANZ_C_FLOP_UTIL], fps = row->counter[ANZ_C_FLOPS_PER_SECOND];
+  if (!row->flop_roof && fu > 0 && fps > 0 && isfinite(fu) && isfinite(fps)) {
+    row->flop_peak = fps / fu;
+    row->flop_roof = "flop_util's peak";
+    if (fabs(row->flop_peak - mf->peak_fp32) <= 1e-3 * mf->peak_fp32) row->flop_roof = mf->fp32_roof;
+    else if (fabs(row->flop_peak - mf->peak_bf16) <= 1e-3 * mf->peak_bf16) row->flop_roof = mf->bf16_roof;
+  }
+  if (!row->flop_roof && isfinite(mf->peak_flops) && mf->peak_flops > 0) {
+    row->flop_roof = "peak_compute_flops";
+    row->flop_peak = mf->peak_flops;
+  }
+  /* the statistic's row first: when it is over, its value is the one reported (and plotted) */
+  anz_probe_verdict v;
+  if (stat_row && carries_rates(stat_row)) {
+    judge_entry(stat_row, fr, mf, row, &v);
+    anz_probe_merge(row, &v);
+  }
+  int keep = row->probe_suspect && isfinite(row->probe_value);
+  for (size_t i = 0; i < n; ++i) {
+    const gb_entry *e = members[i];
+    if (e == stat_row || !carries_rates(e)) continue;
+    judge_entry(e, fr, mf, row, &v);
+    if (keep) row->probe_suspect_from_file |= v.suspect && v.from_file;
+    else anz_probe_merge(row, &v);
+  }
 }
 
 /* Counters of the row that carries the statistic: the aggregate of that
  * name, else the repetition whose time is closest to it. */
-static void take_counters(anz_row *row, gb_entry *const *members, size_t n, const char *stat, double time_s,
-                          double scale) {
+static const gb_entry *take_counters(anz_row *row, gb_entry *const *members, size_t n, const char *stat,
+                                     double time_s, double scale) {
   const gb_entry *best = NULL;
   for (size_t i = 0; i < n; ++i)
     if (is_aggregate(members[i]) && members[i]->aggregate_name && !strcmp(members[i]->aggregate_name, stat))
@@ -182,6 +283,7 @@ static void take_counters(anz_row *row, gb_entry *const *members, size_t n, cons
   }
   if (!best) best = members[0];
   memcpy(row->counter, best->counter, sizeof row->counter);
+  return best;
 }
 
 static void build_instance(anz_file_result *fr, const anz_load_opts *opts, const machine_facts *mf,
@@ -267,7 +369,7 @@ static void build_instance(anz_file_result *fr, const anz_load_opts *opts, const
    * median of 2 is their mean); error bars always contain the point */
   if (row->low_s > row->time_s) row->low_s = row->time_s;
   if (row->high_s < row->time_s) row->high_s = row->time_s;
-  take_counters(row, members, n, row->stat_used, row->time_s, scale);
+  const gb_entry *stat_row = take_counters(row, members, n, row->stat_used, row->time_s, scale);
   /* axes: explicit fields of the row first, then the name */
   row->source = ANZ_SRC_CPP;
   const anz_jvalue *rep = members[0]->obj;
@@ -279,6 +381,7 @@ static void build_instance(anz_file_result *fr, const anz_load_opts *opts, const
   row->run_epoch = mf->epoch;
   row->bw_peak = mf->bw_peak;
   row->peak_flops = mf->peak_flops;
+  judge_instance(row, fr, mf, members, n, stat_row);
   anz_row_finish(row);
   anz_row *dst = anz_rows_add(&fr->rows);
   if (!dst) {

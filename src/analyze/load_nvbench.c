@@ -118,7 +118,12 @@ static void load_state(const anz_jvalue *st, const char *bench, const anz_jvalue
         const char *dn = anz_json_string(anz_json_get(d, "name"));
         if (dn) r.saxis[ANZ_SX_MACHINE] = anz_strdup(&fr->strings, dn);
         r.bw_peak = anz_json_number(anz_json_get(d, "global_memory_bus_bandwidth"), NULL);
+        if (isfinite(r.bw_peak)) r.bw_roof = "global_memory_bus_bandwidth";
       }
+  /* NVBench has no probe_suspect field: judged from its bandwidth utilisation */
+  anz_probe_verdict v;
+  anz_probe_judge(-1, NULL, r.counter, r.bw_peak, NAN, &v);
+  anz_probe_merge(&r, &v);
   anz_row_finish(&r);
   anz_row *dst = anz_rows_add(&fr->rows);
   if (!dst) {

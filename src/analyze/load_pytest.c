@@ -17,7 +17,7 @@ static const struct {
     {"bytes_per_second", ANZ_C_BYTES_PER_SECOND}, {"flops_per_second", ANZ_C_FLOPS_PER_SECOND},
     {"items_per_second", ANZ_C_ITEMS_PER_SECOND}, {"bw_util", ANZ_C_BW_UTIL},
     {"roofline_util", ANZ_C_ROOFLINE_UTIL},       {"arithmetic_intensity", ANZ_C_ARITHMETIC_INTENSITY},
-    {"foreign_load", ANZ_C_FOREIGN_LOAD},
+    {"foreign_load", ANZ_C_FOREIGN_LOAD},         {"flop_util", ANZ_C_FLOP_UTIL},
 };
 
 static double num(const anz_jvalue *obj, const char *key) { return anz_json_number(anz_json_get(obj, key), NULL); }
@@ -77,6 +77,8 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
   }
   if (!isfinite(r.low_s) || !isfinite(r.high_s)) r.low_s = r.high_s = r.time_s;
   const anz_jvalue *extra = anz_json_get(b, "extra_info");
+  int file_flag = -1;
+  const char *file_counter = NULL;
   if (extra && extra->type == ANZ_JOBJECT) {
     for (const anz_jvalue *m = extra->u.first; m; m = m->next) {
       if (anz_row_offer(&r, &fr->strings, m->key, m)) continue;
@@ -84,6 +86,13 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
         if (!strcmp(m->key, counter_keys[i].key)) r.counter[counter_keys[i].c] = anz_json_number(m, NULL);
       if (!strcmp(m->key, "bw_peak")) bw_peak = anz_json_number(m, NULL);
       if (!strcmp(m->key, "peak_compute_flops")) peak_flops = anz_json_number(m, NULL);
+      if (!strcmp(m->key, "flop_peak")) r.flop_peak = anz_json_number(m, NULL);
+      const char *text = anz_json_string(m);
+      if (text && *text && !strcmp(m->key, "flop_roof")) r.flop_roof = anz_strdup(&fr->strings, text);
+      if (text && *text && !strcmp(m->key, "bw_roof")) r.bw_roof = anz_strdup(&fr->strings, text);
+      if (text && !strcmp(m->key, "probe_suspect_counter")) file_counter = anz_strdup(&fr->strings, text);
+      if (!strcmp(m->key, "probe_suspect") && (m->type == ANZ_JTRUE || m->type == ANZ_JFALSE || m->type == ANZ_JNUMBER))
+        file_flag = m->type == ANZ_JTRUE || (m->type == ANZ_JNUMBER && anz_json_number(m, NULL) != 0);
     }
   }
   /* family: explicit, else the group, else the test function */
@@ -111,6 +120,12 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
   r.run_epoch = epoch;
   r.bw_peak = bw_peak;
   r.peak_flops = peak_flops;
+  if (!r.bw_roof && isfinite(bw_peak)) r.bw_roof = "bw_peak";
+  if (!r.flop_roof && r.flop_peak > 0 && isfinite(r.flop_peak)) r.flop_roof = "flop_peak";
+  if (!r.flop_roof && isfinite(peak_flops) && peak_flops > 0) r.flop_roof = "peak_compute_flops", r.flop_peak = peak_flops;
+  anz_probe_verdict v;
+  anz_probe_judge(file_flag, file_counter, r.counter, bw_peak, isfinite(r.flop_peak) ? r.flop_peak : peak_flops, &v);
+  anz_probe_merge(&r, &v);
   anz_row_finish(&r);
   anz_row *dst = anz_rows_add(&fr->rows);
   if (!dst) return anz_file_fail(fr, b, "out of memory");

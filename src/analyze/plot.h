@@ -48,9 +48,13 @@ typedef struct anz_panel {
   int unity_line;          /* draw y = 1 (speedup) */
 } anz_panel;
 
+/* A roof: min(bw x intensity, flops) of one machine and one compute roof
+ * named by its rows (flop_roof, e.g. "fp32_fma256", "amx_bf16"). */
 typedef struct anz_ceiling {
   const char *machine;
-  double bw, flops; /* bytes/s, FLOP/s (NaN: unknown) */
+  const char *bw_roof, *flop_roof; /* names (NULL: unknown) */
+  double bw, flops;                /* bytes/s, FLOP/s (NaN: unknown); the highest its rows name */
+  size_t npoints;                  /* plotted points under this roof */
 } anz_ceiling;
 
 typedef struct anz_plot {
@@ -69,6 +73,9 @@ typedef struct anz_plot {
   anz_ceiling ceiling[ANZ_MAX_CEILINGS];
   int nceilings;
   double yscale;    /* scatter: y shown divided by this (1e9: GFLOP/s) */
+  size_t npoints_suspect; /* scatter: points whose row is probe_suspect, drawn marked */
+  char note[300];   /* a finding written on the image under the title (red); empty: none */
+  int key_outside;  /* the legend below the plot area, off the data */
 } anz_plot;
 
 /* A plotter: declares what it needs and builds the plot, or says why not. */

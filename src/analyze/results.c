@@ -66,6 +66,7 @@ static void row_fields(json_t *o, const anz_row *r) {
   set(o, "spread", json_string(r->spread_used));
   set(o, "samples", num(r->samples));
   if (isfinite(r->counter[ANZ_C_FOREIGN_LOAD])) set(o, "foreign_load", num(r->counter[ANZ_C_FOREIGN_LOAD]));
+  if (r->probe_suspect) set(o, "probe_suspect", json_true());
   set(o, "file", str_or_null(r->file));
 }
 
@@ -104,8 +105,13 @@ static json_t *plot_points(const anz_plot *p) {
         set(o, "bytes_per_second", num(pt->row->counter[ANZ_C_BYTES_PER_SECOND]));
         set(o, "bw_util", num(pt->row->counter[ANZ_C_BW_UTIL]));
         set(o, "roofline_util", num(pt->row->counter[ANZ_C_ROOFLINE_UTIL]));
+        set(o, "flop_util", num(pt->row->counter[ANZ_C_FLOP_UTIL]));
         set(o, "bw_peak", num(pt->row->bw_peak));
+        set(o, "bw_roof", str_or_null(pt->row->bw_roof));
+        set(o, "flop_roof", str_or_null(pt->row->flop_roof));
+        set(o, "flop_peak", num(pt->row->flop_peak));
         set(o, "peak_compute_flops", num(pt->row->peak_flops));
+        set(o, "probe_suspect", json_boolean(pt->row->probe_suspect));
       }
       json_array_append_new(arr, o);
     }
@@ -144,6 +150,36 @@ static json_t *families(const anz_table *t) {
     if (json_is_null(hi) || ms > json_real_value(hi)) json_object_set_new(o, "latency_ms_max", json_real(ms));
   }
   return fam;
+}
+
+/* Every kept row above its probed roof (table.h, ANZ_PROBE_MARGIN). */
+static json_t *probe_suspect(const anz_table *t) {
+  json_t *o = json_object(), *rows = json_array();
+  set(o, "count", json_integer((json_int_t)t->rows_suspect));
+  set(o, "margin", json_real(ANZ_PROBE_MARGIN));
+  set(o, "meaning",
+      json_string("bw_util or flop_util above 1 + margin: the rate beats the probed peak, so the probe under-read "
+                  "the machine and the utilisations of these rows are not measurements"));
+  for (size_t i = 0; i < t->nrows; ++i) {
+    const anz_row *r = t->rows[i];
+    if (!r->probe_suspect) continue;
+    json_t *x = json_object();
+    const char *c = r->probe_counter;
+    int is_bw = c && !strcmp(c, "bw_util"), is_flop = c && !strcmp(c, "flop_util");
+    set(x, "name", json_string(r->name ? r->name : ""));
+    set(x, "file", str_or_null(r->file));
+    set(x, "machine", str_or_null(r->saxis[ANZ_SX_MACHINE]));
+    set(x, "source", json_string(anz_source_name(r->source)));
+    set(x, "kernel", json_string(anz_kernel_name(r->kernel)));
+    set(x, "counter", str_or_null(c));
+    set(x, "value", num(r->probe_value));
+    set(x, "roof", str_or_null(is_bw ? r->bw_roof : is_flop ? r->flop_roof : NULL));
+    set(x, "peak", num(is_bw ? r->bw_peak : is_flop ? r->flop_peak : NAN));
+    set(x, "flagged_by", json_string(r->probe_suspect_from_file ? "file" : "pal analyze"));
+    json_array_append_new(rows, x);
+  }
+  set(o, "rows", rows);
+  return o;
 }
 
 static json_t *inputs(const anz_table *t) {
@@ -188,6 +224,7 @@ static json_t *inputs(const anz_table *t) {
   set(in, "rows_superseded", json_integer((json_int_t)t->rows_superseded));
   set(in, "rows_used", json_integer((json_int_t)t->nrows));
   set(in, "rows_contended", json_integer((json_int_t)t->rows_contended));
+  set(in, "rows_probe_suspect", json_integer((json_int_t)t->rows_suspect));
   set(in, "files", read);
   set(in, "skipped", skipped);
   return in;
@@ -206,6 +243,7 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
   set(root, "generated_at", json_string(ts));
   set(root, "statistic", json_string(anz_stat_name(t->opts->stat)));
   set(root, "all_runs", json_boolean(t->opts->all_runs));
+  set(root, "probe_suspect", probe_suspect(t));
 
   json_t *sm = json_object();
   set(sm, "rows", json_integer((json_int_t)t->nrows));
@@ -251,12 +289,18 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
         json_t *ce = json_array();
         for (int c = 0; c < o->plot.nceilings; ++c) {
           json_t *x = json_object();
-          set(x, "machine", str_or_null(o->plot.ceiling[c].machine));
-          set(x, "bw_peak", num(o->plot.ceiling[c].bw));
-          set(x, "peak_compute_flops", num(o->plot.ceiling[c].flops));
+          const anz_ceiling *c0 = &o->plot.ceiling[c];
+          set(x, "machine", str_or_null(c0->machine));
+          set(x, "bw_roof", str_or_null(c0->bw_roof));
+          set(x, "bw_peak", num(c0->bw));
+          set(x, "flop_roof", str_or_null(c0->flop_roof));
+          set(x, "peak_compute_flops", num(c0->flops));
+          set(x, "points", json_integer((json_int_t)c0->npoints));
           json_array_append_new(ce, x);
         }
         set(data, "machines", ce);
+        set(data, "points_probe_suspect", json_integer((json_int_t)o->plot.npoints_suspect));
+        if (o->plot.note[0]) set(data, "annotation", json_string(o->plot.note));
       }
       set(data, "points", plot_points(&o->plot));
       set(sm, name, data);

@@ -51,6 +51,7 @@ void anz_row_init(anz_row *row) {
   for (int i = 0; i < ANZ_C_COUNT; ++i) row->counter[i] = NAN;
   row->time_s = row->low_s = row->high_s = row->samples = NAN;
   row->bw_peak = row->peak_flops = row->run_epoch = NAN;
+  row->flop_peak = row->probe_value = NAN;
   row->kernel = ANZ_K_OTHER;
   row->stat_used = "single";
   row->spread_used = "none";
@@ -73,6 +74,57 @@ void anz_rows_free(anz_rows *r) {
   free(r->v);
   r->v = NULL;
   r->n = r->cap = 0;
+}
+
+static double util_of(const double counter[ANZ_C_COUNT], anz_counter util, anz_counter rate, double peak) {
+  double u = counter[util];
+  if (isfinite(u)) return u;
+  double r = counter[rate];
+  return isfinite(r) && r > 0 && isfinite(peak) && peak > 0 ? r / peak : NAN;
+}
+
+void anz_probe_judge(int file_flag, const char *file_counter, const double counter[ANZ_C_COUNT], double bw_peak,
+                     double flop_peak, anz_probe_verdict *v) {
+  double bw = util_of(counter, ANZ_C_BW_UTIL, ANZ_C_BYTES_PER_SECOND, bw_peak);
+  double fl = util_of(counter, ANZ_C_FLOP_UTIL, ANZ_C_FLOPS_PER_SECOND, flop_peak);
+  v->suspect = 0;
+  v->from_file = file_flag >= 0;
+  v->counter = NULL;
+  v->value = NAN;
+  if (file_flag == 0) return;
+  if (file_flag > 0) {
+    v->suspect = 1;
+    if (file_counter && !strcmp(file_counter, "bw_util")) {
+      v->counter = "bw_util", v->value = bw;
+      return;
+    }
+    if (file_counter && !strcmp(file_counter, "flop_util")) {
+      v->counter = "flop_util", v->value = fl;
+      return;
+    }
+    if (file_counter) {
+      v->counter = file_counter; /* a counter we do not know: named, no value */
+      return;
+    }
+  }
+  /* the larger of the two utilisations (NaN compares false) */
+  int flop_wins = isfinite(fl) && !(bw >= fl);
+  double u = flop_wins ? fl : bw;
+  if (file_flag > 0 || u > 1.0 + ANZ_PROBE_MARGIN) {
+    v->suspect = 1;
+    if (isfinite(u)) v->counter = flop_wins ? "flop_util" : "bw_util", v->value = u;
+  }
+}
+
+void anz_probe_merge(anz_row *row, const anz_probe_verdict *v) {
+  if (!v->suspect) return;
+  row->probe_suspect_from_file |= v->from_file;
+  if (!row->probe_suspect || (isfinite(v->value) && !(row->probe_value >= v->value)) ||
+      (!row->probe_counter && v->counter)) {
+    row->probe_counter = v->counter;
+    row->probe_value = v->value;
+  }
+  row->probe_suspect = 1;
 }
 
 const char *anz_source_name(anz_source s) {
@@ -99,7 +151,7 @@ const char *anz_saxis_name(anz_saxis a) {
 const char *anz_counter_name(anz_counter c) {
   static const char *const n[] = {"bytes_per_second", "flops_per_second",  "items_per_second",
                                   "bw_util",          "roofline_util",     "arithmetic_intensity",
-                                  "foreign_load"};
+                                  "foreign_load",     "flop_util"};
   return (unsigned)c < ANZ_C_COUNT ? n[c] : "?";
 }
 

@@ -56,8 +56,16 @@ typedef enum anz_counter {
   ANZ_C_ROOFLINE_UTIL,
   ANZ_C_ARITHMETIC_INTENSITY,
   ANZ_C_FOREIGN_LOAD, /* share of the CPUs other processes took while it was measured */
+  ANZ_C_FLOP_UTIL,    /* flops_per_second / the row's probed FLOP peak (pal bench compute rows) */
   ANZ_C_COUNT
 } anz_counter;
+
+/* probe_suspect: a utilisation (bw_util, flop_util) is achieved / probed
+ * peak, so a value above 1 means the probe under-read the machine, not that
+ * the kernel beat it. Above 1 + ANZ_PROBE_MARGIN (timing noise: the same
+ * margin pal bench applies when it writes "probe_suspect") a row is flagged
+ * and reported (results.json "probe_suspect", the roofline plot, a warning). */
+#define ANZ_PROBE_MARGIN 0.05
 
 typedef struct anz_row {
   const char *file;   /* input path */
@@ -74,7 +82,15 @@ typedef struct anz_row {
   const char *spread_used;          /* "iqr", "stddev", "min-median" or "none" */
   double samples;                   /* repetitions behind the statistic (NaN: unknown) */
   double counter[ANZ_C_COUNT];      /* NaN when absent */
-  double bw_peak, peak_flops;       /* the machine's probed limits (NaN: unknown) */
+  double bw_peak, peak_flops;       /* the machine's probed limits (NaN: unknown);
+                                       peak_flops: the best compute peak of the machine */
+  const char *bw_roof;              /* name of the bandwidth roof ("bw_peak"...; NULL: unknown) */
+  const char *flop_roof;            /* name of the row's compute roof ("fp32_fma256"...; NULL) */
+  double flop_peak;                 /* FLOP/s of flop_roof (NaN: unknown; then peak_flops) */
+  int probe_suspect;                /* 1: a utilisation above 1 + ANZ_PROBE_MARGIN */
+  int probe_suspect_from_file;      /* 1: the file said so ("probe_suspect"); 0: derived here */
+  const char *probe_counter;        /* the counter above its roof ("bw_util", "flop_util") */
+  double probe_value;               /* its value (NaN: the file named no value) */
   double run_epoch;                 /* when the run happened (newest wins) */
   size_t order;                     /* input order, for stable output */
 } anz_row;
@@ -97,6 +113,28 @@ typedef struct anz_rows {
 anz_row *anz_rows_add(anz_rows *r);
 void anz_rows_free(anz_rows *r);
 void anz_row_init(anz_row *row);
+
+/* The verdict on one result row of a file (a Google Benchmark repetition or
+ * aggregate, a pytest or NVBench entry). */
+typedef struct anz_probe_verdict {
+  int suspect;         /* 1: flagged */
+  int from_file;       /* the file's own probe_suspect field decided */
+  const char *counter; /* "bw_util" / "flop_util" (or the file's probe_suspect_counter) */
+  double value;        /* NaN when unknown */
+} anz_probe_verdict;
+
+/* Judges a row: the file's "probe_suspect" decides when present
+ * (file_flag 0 or 1; -1: absent, with file_counter its
+ * "probe_suspect_counter" or NULL); otherwise the row is flagged when
+ * bw_util or flop_util exceeds 1 + ANZ_PROBE_MARGIN. A utilisation the file
+ * does not carry is computed from the rate and the peak when both are known
+ * (bytes_per_second / bw_peak, flops_per_second / flop_peak), so results of
+ * older pal bench versions and of other tools are judged too. */
+void anz_probe_judge(int file_flag, const char *file_counter, const double counter[ANZ_C_COUNT], double bw_peak,
+                     double flop_peak, anz_probe_verdict *v);
+/* Folds a verdict into a row (an instance is suspect when any of its rows
+ * is); the highest value is kept. counter names must outlive the row. */
+void anz_probe_merge(anz_row *row, const anz_probe_verdict *v);
 
 const char *anz_source_name(anz_source s);
 const char *anz_kernel_name(anz_kernel k);

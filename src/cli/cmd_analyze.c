@@ -15,6 +15,8 @@ static void usage(FILE *f) {
           "  Google Benchmark, pytest-benchmark and NVBench JSON, detected by content.\n"
           "  Writes plots (PNG + SVG, with their .gp script and .dat data) and results.json\n"
           "  into OUTPUT_DIR. Input files are never modified.\n"
+          "  Results above the probed roof (bw_util or flop_util over 1.05) are findings:\n"
+          "  listed under probe_suspect in results.json, ringed on the roofline, warned about.\n"
           "  --stat median|mean|min  the statistic per instance (default median)\n"
           "  --all-runs              keep every run of an instance (default: the newest wins)\n"
           "  --strict                exit non-zero when any file or row was skipped\n"

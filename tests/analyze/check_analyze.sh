@@ -5,7 +5,7 @@
 # file, a stale results.json). Checks exit statuses, file:line:col messages,
 # results.json contents, the images (when gnuplot is installed; CI installs
 # it), the missing-gnuplot path, and that the input folder is byte-for-byte
-# unchanged.
+# unchanged. fixtures/suspect (gen_suspect_fixtures.py): rows above the probed roof.
 set -euo pipefail
 pal=$1 fixtures=$2
 work=$(mktemp -d)
@@ -47,7 +47,7 @@ for want in "empty.json:1:1: not valid JSON: empty file" \
   grep -qF "$want" "$work/err" || { cat "$work/err"; fail "missing message: $want"; }
 done
 grep -q "row BM_failing/1 skipped: error_occurred: allocation failed" "$work/err" || fail "errored row not reported"
-grep -q "results.json" "$work/err" && fail "results.json was treated as an input"
+grep -qF "$in/results.json" "$work/err" && fail "results.json was treated as an input"
 
 python3 - "$out/results.json" "$have_gnuplot" <<'PY'
 import json, sys, os
@@ -91,7 +91,20 @@ assert all(p["source"] == "py" for p in bo)
 models = {p["model"] for p in sm["model_configs_comparison"]["points"]}
 assert "Llama3_70B_Sim" in models, models
 assert sm["roofline"]["machines"][0]["bw_peak"] == 2e10
+# the generator's cpp rows run above its bw_peak: every one of them is probe_suspect, listed and marked
+ps = r["probe_suspect"]
+assert ps["margin"] == 0.05, ps
+rpts = sm["roofline"]["points"]
+for p in rpts:
+    assert p["probe_suspect"] == (p["bw_util"] > 1.05), p
+flagged = {p["name"] for p in rpts if p["probe_suspect"]}
+assert ps["count"] == len(ps["rows"]) == len(flagged) == inp["rows_probe_suspect"] > 0, (ps["count"], len(flagged))
+assert {x["name"] for x in ps["rows"]} == flagged
+assert all(x["counter"] == "bw_util" and x["value"] > 1.05 and x["flagged_by"] == "pal analyze" for x in ps["rows"])
+assert sm["roofline"]["points_probe_suspect"] == len(flagged)
 PY
+grep -q "WARNING: [0-9]* of [0-9]* results are above the probed roof" "$work/err" || fail "no probe_suspect warning"
+
 
 if [[ $have_gnuplot -eq 1 ]]; then
   for name in latency_vs_seq_len latency_vs_head_dim latency_vs_effective_items model_configs_comparison \
@@ -105,6 +118,47 @@ if [[ $have_gnuplot -eq 1 ]]; then
   [[ -s $out/latency_vs_seq_len.png ]] || fail "rerunning the .gp drew nothing"
 fi
 [[ -z $(find "$out" -name '.*' -type f) ]] || fail "temporary files left in the output folder"
+
+# 1b. probe_suspect: rows above the probed roof from pal bench (its own field and roof names), an
+#     older pal bench and pytest-benchmark (derived from their utilisations or rates) and NVBench
+"$pal" analyze "$fixtures/suspect" "$work/out_s" >"$work/log_s" 2>"$work/err_s" || { cat "$work/err_s"; fail "suspect run failed"; }
+grep -q "pal analyze: WARNING: 6 of 12 results are above the probed roof" "$work/err_s" || { cat "$work/err_s"; fail "no probe_suspect warning naming the count"; }
+grep -q "flop_util 1.31 of fp32_fma512" "$work/err_s" || fail "the warning does not name the first rows"
+python3 - "$work/out_s/results.json" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+ps = r["probe_suspect"]
+assert ps["count"] == 6 and len(ps["rows"]) == 6 and ps["margin"] == 0.05, ps
+got = {(os.path.basename(x["file"]).split("_2026")[0], x["name"], x["counter"], round(x["value"], 2), x["roof"],
+        x["flagged_by"]) for x in ps["rows"]}
+want = {("new_pal_bench", "BM_PAL_Prefill/seq_len:1024/dtype:fp32", "flop_util", 1.31, "fp32_fma512", "file"),
+        ("new_pal_bench", "BM_PAL_Decode/seq_len:4096/dtype:fp16", "bw_util", 1.12, "stream_read_avx512", "file"),
+        ("old_pal_bench", "BM_PAL_Decode/seq_len:4096/dtype:fp16", "bw_util", 1.31, "bw_peak (avx2)", "pal analyze"),
+        ("old_pal_bench", "BM_PAL_Prefill/seq_len:1024/dtype:fp32", "flop_util", 1.2, "peak_fp32_flops (avx2_fma)",
+         "pal analyze"),
+        ("py_other_tool", "test_pal_decode[4096]", "bw_util", 1.1, "bw_peak", "pal analyze"),
+        ("nvbench_paged_decode", "paged_attention_decode/Device=0 seq_len=4096", "bw_util", 1.2,
+         "global_memory_bus_bandwidth", "pal analyze")}
+assert got == want, sorted(got ^ want)
+assert r["inputs"]["rows_probe_suspect"] == 6
+rf = r["summary_metrics"]["roofline"]
+assert rf["points_probe_suspect"] == 5 and len(rf["points"]) == 10, (rf["points_probe_suspect"], len(rf["points"]))
+assert rf["annotation"] == "5 of 10 points above the probed roof: the probe under-reads these machines (probe_suspect)"
+assert sum(p["probe_suspect"] for p in rf["points"]) == 5
+# the roofs the rows name, each at its own peak (1.03 is within the margin: not flagged)
+roofs = {(m["machine"], m["flop_roof"], m["peak_compute_flops"]) for m in rf["machines"]}
+assert roofs == {("xeon", "fp32_fma512", 2e12), ("xeon", "amx_bf16", 8e12),
+                 ("vm-old", "peak_fp32_flops (avx2_fma)", 5e11)}, roofs
+PY
+if [[ $have_gnuplot -eq 1 ]]; then
+  svg=$work/out_s/roofline.svg
+  grep -q "5 of 10 points above the probed roof: the probe under-reads these machines (probe_suspect)" "$svg" \
+    || fail "the roofline SVG does not say that points are above the probed roof"
+  grep -q "probe_suspect: above its probed roof" "$svg" || fail "no legend entry for the marked points"
+  for roof in "xeon fp32_fma512" "xeon amx_bf16" "vm-old peak_fp32_flops (avx2_fma)"; do
+    grep -qF "$roof" "$svg" || fail "the roof $roof is not named on the plot"
+  done
+fi
 
 # 2. --strict: anything skipped makes the status non-zero
 set +e

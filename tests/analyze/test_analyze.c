@@ -1,5 +1,7 @@
 /* test_analyze.c - unit tests of the analyzer: JSON parser, each loader and
- * format version, normalisation rules, newest-wins, results.json. */
+ * format version, normalisation rules, newest-wins, results.json,
+ * probe_suspect (derivation, the file's own field, results.json, the
+ * roofline's note and marks). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
@@ -513,6 +515,288 @@ static void newest_run_wins_unless_all_runs(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* ---------------------------------------------------------------- probe_suspect */
+static void probe_judge_derives_and_trusts_the_file(void **state) {
+  (void)state;
+  double c[ANZ_C_COUNT];
+  anz_probe_verdict v;
+#define RESET() for (int i_ = 0; i_ < ANZ_C_COUNT; ++i_) c[i_] = NAN
+  /* no field: derived from bw_util / flop_util against 1 + ANZ_PROBE_MARGIN */
+  RESET();
+  c[ANZ_C_BW_UTIL] = 1.31;
+  anz_probe_judge(-1, NULL, c, 1e9, NAN, &v);
+  assert_true(v.suspect);
+  assert_false(v.from_file);
+  assert_string_equal(v.counter, "bw_util");
+  assert_float_equal(v.value, 1.31, 0);
+  c[ANZ_C_BW_UTIL] = 1.0 + ANZ_PROBE_MARGIN; /* at the margin: noise, not a finding */
+  anz_probe_judge(-1, NULL, c, 1e9, NAN, &v);
+  assert_false(v.suspect);
+  c[ANZ_C_BW_UTIL] = 1.03;
+  anz_probe_judge(-1, NULL, c, 1e9, NAN, &v);
+  assert_false(v.suspect);
+  /* the larger of the two names the row */
+  c[ANZ_C_BW_UTIL] = 1.1;
+  c[ANZ_C_FLOP_UTIL] = 1.2;
+  anz_probe_judge(-1, NULL, c, 1e9, 1e12, &v);
+  assert_true(v.suspect);
+  assert_string_equal(v.counter, "flop_util");
+  assert_float_equal(v.value, 1.2, 0);
+  /* no utilisation in the file (another tool): rate / peak */
+  RESET();
+  c[ANZ_C_BYTES_PER_SECOND] = 1.1e9;
+  anz_probe_judge(-1, NULL, c, 1e9, NAN, &v);
+  assert_true(v.suspect);
+  assert_string_equal(v.counter, "bw_util");
+  assert_float_equal(v.value, 1.1, 1e-12);
+  RESET();
+  c[ANZ_C_FLOPS_PER_SECOND] = 3e12;
+  anz_probe_judge(-1, NULL, c, NAN, 2e12, &v);
+  assert_true(v.suspect);
+  assert_string_equal(v.counter, "flop_util");
+  assert_float_equal(v.value, 1.5, 1e-12);
+  /* nothing to judge by: not flagged */
+  RESET();
+  anz_probe_judge(-1, NULL, c, NAN, NAN, &v);
+  assert_false(v.suspect);
+  /* the file's field decides when present */
+  c[ANZ_C_BW_UTIL] = 1.3;
+  anz_probe_judge(0, NULL, c, 1e9, NAN, &v);
+  assert_false(v.suspect);
+  assert_true(v.from_file);
+  RESET();
+  c[ANZ_C_FLOP_UTIL] = 1.31;
+  c[ANZ_C_BW_UTIL] = 0.2;
+  anz_probe_judge(1, "flop_util", c, 1e9, 1e12, &v);
+  assert_true(v.suspect && v.from_file);
+  assert_string_equal(v.counter, "flop_util");
+  assert_float_equal(v.value, 1.31, 0);
+  anz_probe_judge(1, "amx_util", c, 1e9, 1e12, &v); /* a counter we do not know: named, no value */
+  assert_true(v.suspect);
+  assert_string_equal(v.counter, "amx_util");
+  assert_true(isnan(v.value));
+  /* merge: a row is suspect when any of its verdicts is; the highest value is kept */
+  anz_row r;
+  anz_row_init(&r);
+  anz_probe_verdict a = {1, 0, "bw_util", 1.2}, b = {1, 1, "flop_util", 1.4}, z = {0, 1, NULL, NAN};
+  anz_probe_merge(&r, &z);
+  assert_false(r.probe_suspect);
+  anz_probe_merge(&r, &a);
+  anz_probe_merge(&r, &b);
+  anz_probe_merge(&r, &a);
+  assert_true(r.probe_suspect && r.probe_suspect_from_file);
+  assert_string_equal(r.probe_counter, "flop_util");
+  assert_float_equal(r.probe_value, 1.4, 0);
+#undef RESET
+}
+
+/* An older pal bench: utilisations but no probe_suspect, no roof names. */
+static const char *gb_suspect_old =
+    "{\"context\": {\"host_name\": \"vm\", \"bw_peak\": 5e9, \"bw_peak_isa\": \"avx2\", \"peak_fp32_flops\": 5e11,"
+    " \"peak_fp32_isa\": \"avx2_fma\", \"peak_bf16_flops\": 0, \"peak_compute_flops\": 5e11},\n"
+    " \"benchmarks\": [\n"
+    "  {\"name\": \"BM_PAL_Decode/seq_len:4096\", \"run_name\": \"BM_PAL_Decode/seq_len:4096\", \"run_type\": \"iteration\","
+    "   \"real_time\": 100, \"time_unit\": \"us\", \"bytes_per_second\": 6.5e9, \"flops_per_second\": 6.5e9, \"bw_util\": 1.3},\n"
+    "  {\"name\": \"BM_PAL_Decode/seq_len:4096\", \"run_name\": \"BM_PAL_Decode/seq_len:4096\", \"run_type\": \"iteration\","
+    "   \"real_time\": 90, \"time_unit\": \"us\", \"bytes_per_second\": 7.2e9, \"flops_per_second\": 7.2e9, \"bw_util\": 1.44},\n"
+    "  {\"name\": \"BM_PAL_Decode/seq_len:4096_median\", \"run_name\": \"BM_PAL_Decode/seq_len:4096\", \"run_type\": \"aggregate\","
+    "   \"aggregate_name\": \"median\", \"aggregate_unit\": \"time\", \"real_time\": 95, \"time_unit\": \"us\","
+    "   \"bytes_per_second\": 6.8e9, \"flops_per_second\": 6.8e9, \"bw_util\": 1.37},\n"
+    /* a spread's counters are not rates: never judged */
+    "  {\"name\": \"BM_PAL_Decode/seq_len:64_stddev\", \"run_name\": \"BM_PAL_Decode/seq_len:64\", \"run_type\": \"aggregate\","
+    "   \"aggregate_name\": \"stddev\", \"aggregate_unit\": \"time\", \"real_time\": 1, \"time_unit\": \"us\", \"bw_util\": 3.0},\n"
+    "  {\"name\": \"BM_PAL_Decode/seq_len:64\", \"run_name\": \"BM_PAL_Decode/seq_len:64\", \"run_type\": \"iteration\","
+    "   \"real_time\": 10, \"time_unit\": \"us\", \"bytes_per_second\": 5.1e9, \"bw_util\": 1.02},\n"
+    /* flop_util against the fp32 peak: that is its roof */
+    "  {\"name\": \"BM_PAL_Prefill/seq_len:1024\", \"run_name\": \"BM_PAL_Prefill/seq_len:1024\", \"run_type\": \"iteration\","
+    "   \"real_time\": 10, \"time_unit\": \"us\", \"bytes_per_second\": 1e9, \"flops_per_second\": 6e11, \"bw_util\": 0.2,"
+    "   \"flop_util\": 1.2}\n"
+    " ]}";
+
+static void gbench_old_file_is_judged(void **state) {
+  (void)state;
+  anz_file_result fr = load_text(gb_suspect_old, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_int_equal(fr.rows.n, 3);
+  const anz_row *d = find_row(&fr, "Decode/seq_len:4096");
+  assert_true(d->probe_suspect);
+  assert_false(d->probe_suspect_from_file);
+  assert_string_equal(d->probe_counter, "bw_util");
+  assert_float_equal(d->probe_value, 1.37, 0); /* the median's own value, the one plotted */
+  assert_string_equal(d->bw_roof, "bw_peak (avx2)");
+  assert_string_equal(d->flop_roof, "peak_compute_flops");
+  const anz_row *s = find_row(&fr, "Decode/seq_len:64");
+  assert_false(s->probe_suspect); /* 1.02 is within the margin; the stddev row's 3.0 is not a rate */
+  const anz_row *p = find_row(&fr, "Prefill");
+  assert_true(p->probe_suspect);
+  assert_string_equal(p->probe_counter, "flop_util");
+  assert_float_equal(p->probe_value, 1.2, 0);
+  assert_string_equal(p->flop_roof, "peak_fp32_flops (avx2_fma)");
+  assert_float_equal(p->flop_peak, 5e11, 1);
+  anz_file_result_free(&fr);
+  /* --stat min: the fastest repetition is over too, and it is the one named */
+  fr = load_text(gb_suspect_old, ANZ_STAT_MIN);
+  d = find_row(&fr, "Decode/seq_len:4096");
+  assert_true(d->probe_suspect);
+  assert_float_equal(d->probe_value, 1.44, 0);
+  anz_file_result_free(&fr);
+}
+
+/* pal bench as it writes now: each row says probe_suspect and names its roofs. */
+static void gbench_new_fields_are_kept(void **state) {
+  (void)state;
+  const char *t =
+      "{\"context\": {\"host_name\": \"xeon\", \"bw_peak\": 1e11, \"peak_fp32_flops\": 2e12, \"peak_bf16_flops\": 8e12,"
+      " \"peak_compute_flops\": 8e12},\n"
+      " \"benchmarks\": [\n"
+      "  {\"name\": \"BM_PAL_Prefill/dtype:fp32\", \"run_type\": \"iteration\", \"real_time\": 10, \"time_unit\": \"us\","
+      "   \"flops_per_second\": 2.62e12, \"bytes_per_second\": 2e10, \"flop_util\": 1.31, \"bw_util\": 0.2,"
+      "   \"flop_roof\": \"fp32_fma256\", \"flop_peak\": 2e12, \"bw_roof\": \"stream_read\","
+      "   \"probe_suspect\": 1, \"probe_suspect_counter\": \"flop_util\"},\n"
+      /* the file says no: it decides, even where the analyzer would have said yes */
+      "  {\"name\": \"BM_PAL_Decode/dtype:fp16\", \"run_type\": \"iteration\", \"real_time\": 10, \"time_unit\": \"us\","
+      "   \"bytes_per_second\": 1.08e11, \"bw_util\": 1.08, \"flop_roof\": \"amx_bf16\", \"flop_peak\": 8e12,"
+      "   \"probe_suspect\": false}\n"
+      " ]}";
+  anz_file_result fr = load_text(t, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 2);
+  const anz_row *p = find_row(&fr, "Prefill");
+  assert_true(p->probe_suspect && p->probe_suspect_from_file);
+  assert_string_equal(p->probe_counter, "flop_util");
+  assert_float_equal(p->probe_value, 1.31, 0);
+  assert_string_equal(p->flop_roof, "fp32_fma256");
+  assert_float_equal(p->flop_peak, 2e12, 0);
+  assert_string_equal(p->bw_roof, "stream_read");
+  assert_float_equal(p->counter[ANZ_C_FLOP_UTIL], 1.31, 0);
+  const anz_row *d = find_row(&fr, "Decode");
+  assert_false(d->probe_suspect);
+  assert_string_equal(d->flop_roof, "amx_bf16");
+  assert_string_equal(d->bw_roof, "bw_peak"); /* named after the context key when the row does not */
+  anz_file_result_free(&fr);
+}
+
+static void pytest_and_nvbench_rows_are_judged(void **state) {
+  (void)state;
+  const char *py =
+      "{\"machine_info\": {\"node\": \"vm\", \"bw_peak\": 5e9}, \"benchmarks\": [\n"
+      "  {\"name\": \"test_pal_decode[4096]\", \"extra_info\": {\"bytes_per_second\": 5.5e9},"
+      "   \"stats\": {\"median\": 0.001, \"mean\": 0.001}},\n"
+      "  {\"name\": \"test_pal_decode[512]\", \"extra_info\": {\"bytes_per_second\": 2e9},"
+      "   \"stats\": {\"median\": 0.001, \"mean\": 0.001}},\n"
+      "  {\"name\": \"test_pal_prefill[1]\", \"extra_info\": {\"flop_util\": 0.5, \"probe_suspect\": true,"
+      "   \"probe_suspect_counter\": \"flop_util\", \"flop_roof\": \"amx_bf16\", \"flop_peak\": 8e12},"
+      "   \"stats\": {\"median\": 0.001, \"mean\": 0.001}}\n"
+      " ]}";
+  anz_file_result fr = load_text(py, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 3);
+  const anz_row *a = find_row(&fr, "decode[4096]");
+  assert_true(a->probe_suspect);
+  assert_string_equal(a->probe_counter, "bw_util");
+  assert_float_equal(a->probe_value, 1.1, 1e-12);
+  assert_string_equal(a->bw_roof, "bw_peak");
+  assert_false(find_row(&fr, "decode[512]")->probe_suspect);
+  const anz_row *p = find_row(&fr, "prefill");
+  assert_true(p->probe_suspect && p->probe_suspect_from_file);
+  assert_string_equal(p->flop_roof, "amx_bf16");
+  assert_float_equal(p->probe_value, 0.5, 0);
+  anz_file_result_free(&fr);
+  const char *nv =
+      "{\"meta\": {}, \"devices\": [{\"id\": 0, \"name\": \"GPU\", \"global_memory_bus_bandwidth\": 1e12}],"
+      " \"benchmarks\": [{\"name\": \"paged_decode\", \"states\": [\n"
+      "  {\"name\": \"Device=0 L=1\", \"device\": 0, \"summaries\": ["
+      "   {\"tag\": \"nv/cold/time/gpu/mean\", \"data\": [{\"name\": \"value\", \"value\": \"1e-5\"}]},"
+      "   {\"tag\": \"nv/cold/bw/global/utilization\", \"data\": [{\"name\": \"value\", \"value\": \"1.2\"}]}]}]}]}";
+  fr = load_text(nv, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 1);
+  assert_true(fr.rows.v[0].probe_suspect);
+  assert_float_equal(fr.rows.v[0].probe_value, 1.2, 1e-12);
+  assert_string_equal(fr.rows.v[0].bw_roof, "global_memory_bus_bandwidth");
+  anz_file_result_free(&fr);
+}
+
+/* results.json: the top-level section, the counts, the roofline's note; the warning on stderr. */
+static void results_json_lists_probe_suspect_rows(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+  write_file("old.json", gb_suspect_old);
+  const char *inputs[] = {tmpdir};
+  FILE *err = tmpfile(), *out = tmpfile();
+  assert_non_null(err);
+  assert_non_null(out);
+  anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN,
+                   .no_plots = 1, .out = out, .err = err};
+  assert_int_equal(anz_run(&o), 0); /* a finding, not a failure */
+  static char text[1 << 16];
+  rewind(err);
+  size_t n = fread(text, 1, sizeof text - 1, err);
+  text[n] = '\0';
+  fclose(err);
+  fclose(out);
+  assert_non_null(strstr(text, "WARNING: 2 of 3 results are above the probed roof"));
+  assert_non_null(strstr(text, "BM_PAL_Decode/seq_len:4096"));
+  assert_non_null(strstr(text, "bw_util 1.37 of bw_peak (avx2)"));
+  char rp[512];
+  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
+  FILE *f = fopen(rp, "r");
+  assert_non_null(f);
+  static char buf[1 << 20];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  anz_jdoc doc;
+  anz_jerror jerr;
+  assert_int_equal(anz_json_parse(buf, len, &doc, &jerr), 0);
+  const anz_jvalue *ps = anz_json_get(doc.root, "probe_suspect");
+  assert_non_null(ps);
+  assert_float_equal(anz_json_number(anz_json_get(ps, "count"), NULL), 2, 0);
+  assert_float_equal(anz_json_number(anz_json_get(ps, "margin"), NULL), ANZ_PROBE_MARGIN, 1e-12);
+  const anz_jvalue *rows = anz_json_get(ps, "rows");
+  assert_int_equal(rows->len, 2);
+  int saw_bw = 0, saw_flop = 0;
+  for (const anz_jvalue *r = rows->u.first; r; r = r->next) {
+    const char *c = anz_json_string(anz_json_get(r, "counter"));
+    assert_non_null(strstr(anz_json_string(anz_json_get(r, "file")), "old.json"));
+    assert_string_equal(anz_json_string(anz_json_get(r, "flagged_by")), "pal analyze");
+    if (!strcmp(c, "bw_util")) {
+      saw_bw = 1;
+      assert_string_equal(anz_json_string(anz_json_get(r, "name")), "BM_PAL_Decode/seq_len:4096");
+      assert_float_equal(anz_json_number(anz_json_get(r, "value"), NULL), 1.37, 1e-9);
+      assert_string_equal(anz_json_string(anz_json_get(r, "roof")), "bw_peak (avx2)");
+      assert_float_equal(anz_json_number(anz_json_get(r, "peak"), NULL), 5e9, 0);
+    } else {
+      saw_flop = !strcmp(c, "flop_util");
+      assert_string_equal(anz_json_string(anz_json_get(r, "roof")), "peak_fp32_flops (avx2_fma)");
+    }
+  }
+  assert_true(saw_bw && saw_flop);
+  assert_float_equal(anz_json_number(anz_json_get(anz_json_get(doc.root, "inputs"), "rows_probe_suspect"), NULL), 2, 0);
+  /* the roofline (sources only here) counts its marked points and carries the note drawn on it */
+  const anz_jvalue *rf = anz_json_get(anz_json_get(doc.root, "summary_metrics"), "roofline");
+  assert_non_null(rf);
+  assert_float_equal(anz_json_number(anz_json_get(rf, "points_probe_suspect"), NULL), 2, 0);
+  assert_string_equal(anz_json_string(anz_json_get(rf, "annotation")),
+                      "2 of 2 points above the probed roof: the probe under-reads this machine (probe_suspect)");
+  int marked = 0;
+  for (const anz_jvalue *pt = anz_json_get(rf, "points")->u.first; pt; pt = pt->next)
+    marked += anz_json_get(pt, "probe_suspect")->type == ANZ_JTRUE;
+  assert_int_equal(marked, 2);
+  anz_json_free(&doc);
+  /* the gnuplot script marks them and says so on the image */
+  snprintf(rp, sizeof rp, "%s/roofline.gp", tmpdir);
+  f = fopen(rp, "r");
+  assert_non_null(f);
+  len = fread(buf, 1, sizeof buf - 1, f);
+  buf[len] = '\0';
+  fclose(f);
+  assert_non_null(strstr(buf, "2 of 2 points above the probed roof"));
+  assert_non_null(strstr(buf, "title \"probe_suspect: above its probed roof"));
+  assert_non_null(strstr(buf, "peak_fp32_flops (avx2_fma)"));
+  assert_non_null(strstr(buf, "set key outside below"));
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(json_accepts_nan_and_infinity),
@@ -528,6 +812,11 @@ int main(void) {
       cmocka_unit_test(nan_laden_file_keeps_good_rows),
       cmocka_unit_test(normalisation_rules),
       cmocka_unit_test(newest_run_wins_unless_all_runs),
+      cmocka_unit_test(probe_judge_derives_and_trusts_the_file),
+      cmocka_unit_test(gbench_old_file_is_judged),
+      cmocka_unit_test(gbench_new_fields_are_kept),
+      cmocka_unit_test(pytest_and_nvbench_rows_are_judged),
+      cmocka_unit_test(results_json_lists_probe_suspect_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
