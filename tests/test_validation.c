@@ -650,7 +650,7 @@ static void test_status_names(void **state) {
   assert_string_equal(pal_status_message(name), text);
   PAL_STATUS_MAP(CHECK_NAME_)
 #undef CHECK_NAME_
-  const int unknown[] = {14, 99, -1, 1000000};
+  const int unknown[] = {15, 99, -1, 1000000};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     assert_string_equal(pal_status_name((pal_status)unknown[i]), "PAL_E_UNKNOWN");
     const char *m = pal_status_message((pal_status)unknown[i]);
