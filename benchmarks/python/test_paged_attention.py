@@ -22,9 +22,14 @@ import workloads as w
 
 
 def run(benchmark, call, extra):
+    entry = extra.pop("_plan", None)
     benchmark.extra_info.update(extra)
     load = w.LoadMeter()
-    benchmark(call)
+    if entry is None:
+        benchmark(call)
+    else:  # sized by pal bench's plan (--pal-plan): its time cap and min_reps
+        rounds, iterations = w.planned_rounds(entry, call, extra["rotations"])
+        benchmark.pedantic(call, rounds=rounds, iterations=iterations)
     foreign = load.foreign()
     if foreign is not None:
         benchmark.extra_info["foreign_load"] = foreign

@@ -13,6 +13,11 @@ import pal
 
 QUICK = False  # set by conftest.py
 HOT = False
+PLAN = None  # the plan file (dict) of --pal-plan, see load_plan
+PLAN_PATH = None
+_PLAN_BY_FAMILY = {}
+_PLAN_T0 = None
+_SKIPPED = []  # {"name", "reason"} of every test the plan skipped
 
 # decode defaults of the native suites (src/bench/suites/decode_axes.h)
 DEFAULTS = dict(batch=1, seq_len=4096, num_q_heads=32, num_kv_heads=8, head_dim=128,
@@ -146,6 +151,85 @@ def _busy_s():
     return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")
 
 
+# ------------------------------------------------------------------ the plan
+# `pal bench --plan-only --plan-for python` sizes this suite (scripts/benchmarks.sh
+# --budget): the costs per call are the ones pal bench measured (or its pilot
+# estimated); nothing here estimates a cost, it only applies the plan.
+
+def load_plan(path):
+    global PLAN, PLAN_PATH, _PLAN_T0
+    import json
+
+    with open(path) as f:
+        PLAN = json.load(f)
+    PLAN_PATH = path
+    _PLAN_T0 = time.monotonic()
+    _PLAN_BY_FAMILY.clear()
+    for e in PLAN.get("instances", []):
+        _PLAN_BY_FAMILY.setdefault(e["family"], []).append(e)
+
+
+def _skip(name, reason):
+    import pytest
+
+    _SKIPPED.append({"name": name, "reason": reason})
+    pytest.skip(f"{name}: {reason}")
+
+
+def plan_entry(family, c):
+    """This instance's entry in the plan (None without one). Skips the test,
+    with the reason, when the plan lacks the instance or dropped it, or when
+    the plan's budget is spent (its deadline guard, as pal bench's)."""
+    if PLAN is None:
+        return None
+    for e in _PLAN_BY_FAMILY.get(family, ()):
+        if all(str(c.get(k)) == v for k, v in e["axes"].items()):
+            break
+    else:
+        axes = ",".join(f"{k}={v}" for k, v in sorted(c.items()))
+        _skip(f"{family}[{axes}]", f"not in the plan {PLAN_PATH}")
+    if e["status"] in ("dropped", "error"):
+        _skip(e["name"], e.get("reason", e["status"]))
+    elapsed = time.monotonic() - _PLAN_T0
+    if elapsed + e["est_s"] > 1.05 * PLAN["budget_s"]:
+        _skip(e["name"], f"budget spent: {elapsed:.0f} s of {PLAN['budget_s']:.0f} s used, "
+                         f"this test needs est. {e['est_s']:.1f} s")
+    return e
+
+
+def planned_rounds(entry, call, rotations):
+    """(rounds, iterations) for benchmark.pedantic by pal bench's own rules
+    (src/bench/measure.c) under the plan's time cap: a warm-up of at least
+    one call per working set and warmup_s (but no longer than warmup_max_s,
+    as a budgeted pal bench), calls per round calibrated on it
+    to last min_rep_s, then as many rounds as the cap holds and never fewer
+    than min_reps. The cap and min_reps come from the plan; the time per
+    call is the one measured here, so a slower host shortens nothing but
+    the round count (the plan's est_s assumed the C run's time per call)."""
+    t0, n, cap = time.perf_counter(), 0, PLAN.get("warmup_max_s", 0)
+    while n < rotations or time.perf_counter() - t0 < PLAN["warmup_s"]:
+        call()
+        n += 1
+        if n >= 100000 or (cap and time.perf_counter() - t0 >= cap):
+            break
+    per_call = max((time.perf_counter() - t0) / n, 1e-9)
+    iterations = max(1, math.ceil(PLAN["min_rep_s"] / per_call))
+    rounds = math.ceil(entry["time_cap_s"] / (iterations * per_call))
+    return int(min(max(rounds, PLAN["min_reps"]), 100000)), int(iterations)
+
+
+def with_plan(fields, entry):
+    """extra_info fields plus the plan entry for run() (which takes it out)."""
+    if entry is not None:
+        fields["_plan"] = entry
+    return fields
+
+
+def plan_summary():
+    return {"file": PLAN_PATH, "budget_s": PLAN.get("budget_s"), "method": PLAN.get("method"),
+            "planned_s": PLAN.get("planned_s"), "dropped": list(_SKIPPED)}
+
+
 def threads_used(c):
     return c["threads"] or pal.default_context().num_threads
 
@@ -172,6 +256,7 @@ def info(c, kernel, op, family, cost, rot, paged=True):
 def paged_decode(c, family):
     """(callable, extra_info): pal.decode over shuffled pages, rotating
     through disjoint page subsets of one pool when cold."""
+    entry = plan_entry(family, c)
     B, L, hq, hkv, D, ps = (c[k] for k in ("batch", "seq_len", "num_q_heads", "num_kv_heads",
                                             "head_dim", "page_size"))
     dt = NP_DTYPES[c["dtype"]]
@@ -194,11 +279,12 @@ def paged_decode(c, family):
     def call():
         return decode(q, k, v, nxt(), seq_lens, layout=layout, out=out, num_threads=threads)
 
-    return call, info(c, "pal", "decode", family, cost, rot)
+    return call, with_plan(info(c, "pal", "decode", family, cost, rot), entry)
 
 
 def dense_decode(c, family):
     """(callable, extra_info): pal.sdpa with q_len 1 over contiguous K/V."""
+    entry = plan_entry(family, c)
     B, L, hq, hkv, D = (c[k] for k in ("batch", "seq_len", "num_q_heads", "num_kv_heads",
                                         "head_dim"))
     dt = NP_DTYPES[c["dtype"]]
@@ -215,11 +301,12 @@ def dense_decode(c, family):
         k, v = sets()
         return sdpa(q, k, v, out=out, num_threads=threads)
 
-    return call, info(c, "sdpa", "decode", family, cost, rot, paged=False)
+    return call, with_plan(info(c, "sdpa", "decode", family, cost, rot, paged=False), entry)
 
 
 def fill_kv(c):
     """(callable, extra_info): pal.fill_kv_pages of `tokens` rows to shuffled slots."""
+    entry = plan_entry("BM_PAL_FillKVPages", c)
     T, hkv, D, ps = c["tokens"], c["num_kv_heads"], c["head_dim"], c["page_size"]
     dt = NP_DTYPES[c["dtype"]]
     cost = fill_cost(c)
@@ -238,7 +325,7 @@ def fill_kv(c):
         kn, vn, sm = sets()
         return fill(kn, vn, sm, k, v, layout=layout)
 
-    return call, info(c, "pal", "fill_kv_pages", "BM_PAL_FillKVPages", cost, rot)
+    return call, with_plan(info(c, "pal", "fill_kv_pages", "BM_PAL_FillKVPages", cost, rot), entry)
 
 
 def prefill_cost(c, paged):
@@ -255,6 +342,7 @@ def prefill_cost(c, paged):
 
 def paged_prefill(c, family):
     """(callable, extra_info): pal.prefill of a seq_len-token chunk after `history` tokens."""
+    entry = plan_entry(family, c)
     B, Lq, H, hq, hkv, D, ps = (c[k] for k in ("batch", "seq_len", "history", "num_q_heads",
                                                 "num_kv_heads", "head_dim", "page_size"))
     dt = NP_DTYPES[c["dtype"]]
@@ -278,11 +366,12 @@ def paged_prefill(c, family):
     def call():
         return prefill(q, qo, k, v, nxt(), seq_lens, layout=layout, out=out, num_threads=threads)
 
-    return call, info(c, "pal", "prefill", family, cost, rot)
+    return call, with_plan(info(c, "pal", "prefill", family, cost, rot), entry)
 
 
 def dense_prefill(c, family):
     """(callable, extra_info): causal pal.sdpa of the same chunk over history + chunk keys."""
+    entry = plan_entry(family, c)
     B, Lq, H, hq, hkv, D = (c[k] for k in ("batch", "seq_len", "history", "num_q_heads",
                                             "num_kv_heads", "head_dim"))
     dt = NP_DTYPES[c["dtype"]]
@@ -299,4 +388,4 @@ def dense_prefill(c, family):
         k, v = sets()
         return sdpa(q, k, v, causal=True, out=out, num_threads=threads)
 
-    return call, info(c, "sdpa", "prefill", family, cost, rot, paged=False)
+    return call, with_plan(info(c, "sdpa", "prefill", family, cost, rot, paged=False), entry)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pal/pal.h"
+#include "probe.h"
 
 #define BENCH_MAX_AXES 16
 #define BENCH_VALUE_LEN 48
@@ -52,11 +53,16 @@ typedef struct bench_machine {
   int cache_sharing[4];
   int64_t llc_bytes;           /* last-level cache size, what cold mode must exceed */
   double bw_peak;              /* streaming-read bytes/s, all cores, DRAM-sized buffer */
-  const char *bw_probe_isa;
-  double peak_fp32_flops;      /* best fp32 FMA FLOP/s, all cores */
+  const char *bw_probe_isa;    /* its roof: "avx512_read", "avx2_read" or "portable_read" */
+  /* FLOP/s of each compute roof, all cores (probe.h); 0 where roof_missing */
+  double roof_flops[BENCH_ROOF_COUNT];
+  const char *roof_missing[BENCH_ROOF_COUNT]; /* NULL: probed; else why it was skipped */
+  /* Summaries for older readers, derived from roof_flops (machine.c): */
+  double peak_fp32_flops;      /* the widest fp32 roof probed (fma512, fma256, portable) */
   const char *peak_fp32_isa;
-  double peak_bf16_flops;      /* best bf16 FLOP/s (AMX tiles where present), 0 if none */
+  double peak_bf16_flops;      /* the best bf16 roof probed (amx_bf16, bf16_dot), 0 if none */
   const char *peak_bf16_isa;
+  double probe_scale;          /* PAL_BENCH_PROBE_SCALE test hook (1: unset), applied to every peak */
   double probe_foreign_load;   /* share of the CPUs other processes took while probing, -1 unknown */
   int probed;                  /* 0: probes skipped (--no-probe); utilisations are omitted */
   int probe_runs;              /* probe passes the peaks are the best of */
@@ -68,14 +74,11 @@ typedef struct bench_cost {
   double bytes; /* bytes that must cross the memory system once */
   double flops;
   double items; /* decode: query tokens (sequences); fill: tokens written */
-  /* compute kernels (prefill): 1 + the pal_dtype whose peak judges the
-   * FLOPs (fp32: the fp32 FMA peak; fp16/bf16: the bf16 peak where probed,
-   * else fp32) and so gives flop_util; 0: no flop_util */
+  /* compute kernels (prefill): 1 + the K/V pal_dtype, which with the
+   * context's level picks the compute roof that judges the FLOPs
+   * (roof.h: bench_level_roof) and so gives flop_util; 0: no flop_util */
   int flop_dtype;
 } bench_cost;
-
-/* Best probed FLOP/s for c->flop_dtype (0 when none applies); report_json.c. */
-double bench_flop_peak(const bench_machine *m, const bench_cost *c);
 
 /* Run-wide settings every workload sees. */
 typedef struct bench_env {

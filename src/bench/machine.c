@@ -97,15 +97,52 @@ void bench_machine_describe(bench_machine *m) {
   m->num_cpus = n > 0 ? (int)n : 1;
   m->mhz = read_mhz();
   read_caches(m);
+  /* Test hook (docs/BENCHMARKS.md): PAL_BENCH_PROBE_SCALE=0.01 multiplies
+   * every probed peak, so utilisations come out 100x too high and the
+   * probe_suspect flag can be tested on any machine. */
+  m->probe_scale = 1;
+  const char *scale = getenv("PAL_BENCH_PROBE_SCALE");
+  if (scale && *scale) {
+    char *end;
+    double v = strtod(scale, &end);
+    if (*end == 0 && v > 0 && v < 1e6)
+      m->probe_scale = v;
+    else
+      fprintf(stderr, "pal bench: ignoring PAL_BENCH_PROBE_SCALE=%s (want a number > 0)\n", scale);
+  }
+}
+
+/* The summaries older readers know (bench.h), from the roofs. */
+static void derive_summaries(bench_machine *m) {
+  static const bench_roof fp32[] = {BENCH_ROOF_FP32_FMA512, BENCH_ROOF_FP32_FMA256,
+                                    BENCH_ROOF_PORTABLE};
+  static const bench_roof bf16[] = {BENCH_ROOF_AMX_BF16, BENCH_ROOF_BF16_DOT};
+  m->peak_fp32_flops = 0, m->peak_fp32_isa = "none";
+  for (size_t i = 0; i < sizeof fp32 / sizeof fp32[0]; ++i)
+    if (m->roof_flops[fp32[i]] > 0) {
+      m->peak_fp32_flops = m->roof_flops[fp32[i]], m->peak_fp32_isa = bench_roof_name(fp32[i]);
+      break;
+    }
+  m->peak_bf16_flops = 0, m->peak_bf16_isa = "none";
+  for (size_t i = 0; i < sizeof bf16 / sizeof bf16[0]; ++i)
+    if (m->roof_flops[bf16[i]] > 0) {
+      m->peak_bf16_flops = m->roof_flops[bf16[i]], m->peak_bf16_isa = bench_roof_name(bf16[i]);
+      break;
+    }
 }
 
 /* One pass of every probe into m's peak fields; the foreign load it saw. */
 static double probe_pass(bench_machine *m, int64_t bytes) {
   bench_load_meter load;
   bench_load_meter_start(&load);
-  m->bw_peak = bench_probe_read_bandwidth(bytes, m->num_cpus, &m->bw_probe_isa);
-  m->peak_fp32_flops = bench_probe_fp32_peak(m->num_cpus, &m->peak_fp32_isa);
-  m->peak_bf16_flops = bench_probe_bf16_peak(m->num_cpus, &m->peak_bf16_isa);
+  bench_bw_kind bw_kind;
+  m->bw_peak = bench_probe_read_bandwidth(bytes, m->num_cpus, &bw_kind) * m->probe_scale;
+  m->bw_probe_isa = bench_bw_name(bw_kind);
+  for (int r = 0; r < BENCH_ROOF_COUNT; ++r) {
+    m->roof_missing[r] = bench_probe_missing((bench_roof)r);
+    m->roof_flops[r] = bench_probe_compute((bench_roof)r, m->num_cpus) * m->probe_scale;
+  }
+  derive_summaries(m);
   return bench_load_meter_foreign(&load);
 }
 
@@ -150,10 +187,34 @@ void bench_machine_reprobe(bench_machine *m) {
     m->bw_peak = pass.bw_peak;
     m->probe_foreign_load = foreign;
   }
-  if (pass.peak_fp32_flops > m->peak_fp32_flops) m->peak_fp32_flops = pass.peak_fp32_flops;
-  if (pass.peak_bf16_flops > m->peak_bf16_flops) m->peak_bf16_flops = pass.peak_bf16_flops;
+  for (int r = 0; r < BENCH_ROOF_COUNT; ++r)
+    if (pass.roof_flops[r] > m->roof_flops[r]) m->roof_flops[r] = pass.roof_flops[r];
+  derive_summaries(m);
 }
 
 double bench_machine_best_compute(const bench_machine *m) {
-  return m->peak_bf16_flops > m->peak_fp32_flops ? m->peak_bf16_flops : m->peak_fp32_flops;
+  double best = 0;
+  for (int r = 0; r < BENCH_ROOF_COUNT; ++r)
+    if (m->roof_flops[r] > best) best = m->roof_flops[r];
+  return best;
+}
+
+void bench_machine_print_probes(const bench_machine *m) {
+  printf("machine: %s, %d cpus, LLC %.0f MiB; bw_peak %.1f GB/s (%s)\n", m->cpu_model, m->num_cpus,
+         m->llc_bytes / 1048576.0, m->bw_peak / 1e9, m->bw_probe_isa);
+  printf("compute probes:");
+  int n = 0;
+  for (int r = 0; r < BENCH_ROOF_COUNT; ++r)
+    if (!m->roof_missing[r])
+      printf("%s %s %.0f GFLOP/s", n++ ? "," : "", bench_roof_name((bench_roof)r),
+             m->roof_flops[r] / 1e9);
+  n = 0;
+  for (int r = 0; r < BENCH_ROOF_COUNT; ++r)
+    if (m->roof_missing[r])
+      printf("%s %s (%s)", n++ ? "," : "; skipped:", bench_roof_name((bench_roof)r),
+             m->roof_missing[r]);
+  printf("\n");
+  if (m->probe_scale != 1)
+    printf("machine: PAL_BENCH_PROBE_SCALE=%g (test hook): every probed peak above is scaled by it\n",
+           m->probe_scale);
 }

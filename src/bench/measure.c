@@ -72,6 +72,7 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
     if (op->run(state, (int)(call++ % rotations), out->error, sizeof out->error) != 0)
       return out->stop_reason = "error", -1;
     if (call >= 100000) break;
+    if (o->warmup_max_s > 0 && clock_s(CLOCK_MONOTONIC) - t0 >= o->warmup_max_s) break;
   }
   double per_call = (clock_s(CLOCK_MONOTONIC) - t0) / (double)call;
   int64_t calls = per_call > 0 ? (int64_t)ceil(o->min_rep_s / per_call) : 1;
@@ -105,7 +106,7 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
     const char *stop_reason = NULL;
     if (out->reps >= o->min_reps && measured >= o->min_time_s && st.iqr_rel <= o->noise)
       stop_reason = "noise_target";
-    else if (measured >= o->max_time_s && out->reps >= 2)
+    else if (measured >= o->max_time_s && out->reps >= (o->cap_min_reps > 0 ? o->cap_min_reps : 2))
       stop_reason = "time_cap";
     else if (out->reps == o->max_reps)
       stop_reason = "max_reps";

@@ -14,6 +14,13 @@ typedef struct bench_measure_opts {
   double max_time_s; /* the cap: stop here whatever the noise */
   double noise;      /* target relative spread (IQR / median) of repetition times */
   int min_reps, max_reps;
+  /* The time cap stops only after this many repetitions (0: 2). A budget's
+   * plan sets it so the rounds of an instance add up to min_reps. */
+  int cap_min_reps;
+  /* The warm-up stops after this long (at least one call) even before every
+   * working set was used once (0: no cap). A budget sets it: on a busy host
+   * a 25 us call can take 16 ms, and 362 working sets made a 6 s warm-up. */
+  double warmup_max_s;
 } bench_measure_opts;
 
 /* Above this foreign load the runner flags a result as measured under contention. */

@@ -9,6 +9,7 @@
 #include "../common/atomic_file.h"
 #include "../common/stats.h"
 #include "machine.h"
+#include "roof.h"
 
 struct bench_report {
   char *path;
@@ -18,6 +19,35 @@ struct bench_report {
 
 /* jansson has no NaN or infinity; strict JSON neither. */
 static json_t *num(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+/* Every compute roof probed (peak_<roof>_flops), the ones skipped and why,
+ * and which roof judges each dtype at the context's kernel level. */
+static void set_roof_fields(json_t *c, const bench_machine *m) {
+  json_t *skipped = json_object();
+  for (int r = 0; r < BENCH_ROOF_COUNT; ++r) {
+    if (m->roof_missing[r])
+      json_object_set_new(skipped, bench_roof_name((bench_roof)r), json_string(m->roof_missing[r]));
+    else
+      json_object_set_new(c, bench_roof_key((bench_roof)r), json_real(m->roof_flops[r]));
+  }
+  json_object_set_new(c, "probes_skipped", skipped);
+  if (m->probe_scale != 1) json_object_set_new(c, "probe_scale", json_real(m->probe_scale));
+  json_object_set_new(c, "probe_suspect_margin", json_real(BENCH_PROBE_SUSPECT_MARGIN));
+  const char *isa = json_string_value(json_object_get(c, "isa"));
+  pal_isa level = PAL_ISA_AUTO;
+  for (int i = PAL_ISA_SCALAR; isa && i < PAL_ISA_COUNT; ++i)
+    if (!strcmp(isa, pal_isa_name((pal_isa)i))) level = (pal_isa)i;
+  if (level == PAL_ISA_AUTO) return;
+  json_object_set_new(c, "kernel_isa", json_string(isa));
+  json_t *roofs = json_object();
+  for (int dt = 0; dt < PAL_DTYPE_COUNT; ++dt) {
+    const bench_roof r = bench_level_roof(level, (pal_dtype)dt);
+    if (r < BENCH_ROOF_COUNT)
+      json_object_set_new(roofs, pal_dtype_name((pal_dtype)dt), json_string(bench_roof_name(r)));
+  }
+  json_object_set_new(roofs, "bandwidth", json_string(m->bw_probe_isa));
+  json_object_set_new(c, "kernel_isa_roofs", roofs);
+}
 
 /* The machine's probe figures as of now: under --interleave the peaks are
  * re-probed before every round and only ever rise (bench.h). */
@@ -38,6 +68,7 @@ static void set_probe_fields(json_t *c, const bench_machine *m) {
   json_object_set_new(c, "peak_bf16_flops", json_real(m->peak_bf16_flops));
   json_object_set_new(c, "peak_bf16_isa", json_string(m->peak_bf16_isa));
   json_object_set_new(c, "peak_compute_flops", json_real(bench_machine_best_compute(m)));
+  set_roof_fields(c, m);
 }
 
 static int flush(bench_report *r) {
@@ -117,12 +148,6 @@ static const char *const counter_names[C_COUNT] = {
     "bytes_per_second", "items_per_second", "flops_per_second", "bw_util", "roofline_util",
     "flop_util"};
 
-double bench_flop_peak(const bench_machine *m, const bench_cost *c) {
-  if (!m->probed || c->flop_dtype <= 0) return 0;
-  if (c->flop_dtype - 1 == PAL_F32 || m->peak_bf16_flops <= 0) return m->peak_fp32_flops;
-  return m->peak_bf16_flops;
-}
-
 static int counters_at(const bench_result *res, const bench_machine *m, double t,
                        double v[C_COUNT]) {
   const bench_cost *c = &res->cost;
@@ -131,14 +156,16 @@ static int counters_at(const bench_result *res, const bench_machine *m, double t
   v[C_FPS] = c->flops / t;
   if (!m->probed || m->bw_peak <= 0) return C_BW_UTIL;
   v[C_BW_UTIL] = v[C_BPS] / m->bw_peak;
-  double best = m->peak_bf16_flops > m->peak_fp32_flops ? m->peak_bf16_flops : m->peak_fp32_flops;
-  double attainable = fmin(m->bw_peak * (c->bytes > 0 ? c->flops / c->bytes : 0), best);
+  /* every compute roof is that of the path that ran the row (roof.h) */
+  bench_row_roof roof;
+  bench_row_roof_get(m, res->isa, c, &roof);
+  double attainable = m->bw_peak * (c->bytes > 0 ? c->flops / c->bytes : 0);
+  if (roof.compute_peak > 0) attainable = fmin(attainable, roof.compute_peak);
   /* no FLOPs (fill): the roofline is the bandwidth line itself */
   v[C_ROOFLINE_UTIL] = c->flops > 0 ? v[C_FPS] / attainable : v[C_BW_UTIL];
-  /* flop_util (compute kernels only): against the best peak for the dtype */
-  const double peak = bench_flop_peak(m, c);
-  if (peak <= 0) return C_FLOP_UTIL;
-  v[C_FLOP_UTIL] = v[C_FPS] / peak;
+  /* flop_util (compute kernels only) */
+  if (roof.flop_peak <= 0) return C_FLOP_UTIL;
+  v[C_FLOP_UTIL] = v[C_FPS] / roof.flop_peak;
   return C_COUNT;
 }
 
@@ -146,6 +173,33 @@ static void add_counters(json_t *o, const bench_result *res, double t, const ben
   double v[C_COUNT];
   int n = counters_at(res, m, t, v);
   for (int k = 0; k < n; ++k) json_object_set_new(o, counter_names[k], num(v[k]));
+}
+
+/* The roofs a row's utilisations are relative to, and probe_suspect where
+ * one of them exceeds 1 + BENCH_PROBE_SUSPECT_MARGIN (roof.h). Spreads
+ * (stddev, cv) are not utilisations and are not judged. */
+static void add_roof(json_t *o, const bench_result *res, const bench_machine *m, int judge) {
+  bench_row_roof roof;
+  bench_row_roof_get(m, res->isa, &res->cost, &roof);
+  if (roof.bw_roof) {
+    json_object_set_new(o, "bw_roof", json_string(roof.bw_roof));
+    json_object_set_new(o, "bw_peak", json_real(roof.bw_peak));
+  }
+  if (roof.flop_roof) {
+    json_object_set_new(o, "flop_roof", json_string(roof.flop_roof));
+    json_object_set_new(o, "flop_peak", json_real(roof.flop_peak));
+  }
+  json_t *bw = json_object_get(o, "bw_util"), *fl = json_object_get(o, "flop_util");
+  const int bits = judge ? bench_probe_suspect(json_is_number(bw) ? json_number_value(bw) : -1,
+                                               json_is_number(fl) ? json_number_value(fl) : -1,
+                                               !res->hot)
+                         : 0;
+  if (!bits) return;
+  json_object_set_new(o, "probe_suspect", json_integer(1));
+  json_object_set_new(o, "probe_suspect_counter",
+                      json_string(bits == BENCH_SUSPECT_BW     ? "bw_util"
+                                  : bits == BENCH_SUSPECT_FLOP ? "flop_util"
+                                                               : "bw_util,flop_util"));
 }
 
 static void add_cost(json_t *o, const bench_result *res) {
@@ -208,6 +262,7 @@ static void add_aggregate(bench_report *r, const bench_result *res, const char *
   json_object_set_new(o, "cpu_time", num(stat_pick(&cpu, agg) * (is_time ? 1e6 : 1)));
   json_object_set_new(o, "time_unit", json_string("us"));
   add_aggregate_counters(o, res, r->machine, agg, real.min);
+  add_roof(o, res, r->machine, is_time && strcmp(agg, "stddev") != 0);
   add_cost(o, res);
   add_fields(o, res);
   json_object_set_new(o, "stop_reason", json_string(s->stop_reason));
@@ -244,6 +299,7 @@ void bench_report_append(bench_report *r, const bench_result *res) {
     json_object_set_new(o, "cpu_time", num(s->cpu_s[i] * 1e6));
     json_object_set_new(o, "time_unit", json_string("us"));
     add_counters(o, res, s->real_s[i], r->machine);
+    add_roof(o, res, r->machine, 1);
     add_cost(o, res);
     add_fields(o, res);
     json_array_append_new(rows, o);

@@ -18,6 +18,10 @@
  *     The machine limits are probed again before each round and each peak
  *     kept as the best pass: a probe taken in a slow stretch would otherwise
  *     inflate every utilisation of the run (best repetitions read above 1).
+ *  5. Which instance a round measures when, and with what time cap, is the
+ *     schedule's (schedule.c): a shuffled order per round (--seed) and,
+ *     under --budget, the plan and its revisions; an instance the budget
+ *     dropped has no samples and writes no row.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "runner.h"
@@ -32,6 +36,7 @@
 #include "../common/stats.h"
 #include "machine.h"
 #include "report_json.h"
+#include "roof.h"
 
 #define MAX_CONTEXTS 16
 
@@ -141,16 +146,11 @@ static void progress(const bench_run_opts *o, size_t k, size_t n, const char *na
 }
 
 static void print_result(const bench_instance *in, const bench_samples *s, const bench_cost *c,
-                         const bench_machine *m) {
+                         const char *isa, int hot, const bench_machine *m) {
   pal_stats st;
   pal_stats_compute(s->real_s, (size_t)s->reps, &st);
   printf("%-72s %11.2f us %7.2f GB/s", in->name, st.median * 1e6, c->bytes / st.median / 1e9);
-  if (m->probed)
-    printf("  bw_util %.3f (best rep %.3f)", c->bytes / st.median / m->bw_peak,
-           c->bytes / st.min / m->bw_peak);
-  if (bench_flop_peak(m, c) > 0)
-    printf("  %.1f GFLOP/s flop_util %.3f", c->flops / st.median / 1e9,
-           c->flops / st.median / bench_flop_peak(m, c));
+  bench_print_util(m, isa, hot, c, st.median, st.min); /* against the roofs of the path that ran */
   printf("  (%d reps, noise %.2f%%, %s)", s->reps, 100 * s->noise, s->stop_reason);
   if (s->foreign_load > BENCH_FOREIGN_LOAD_WARN)
     printf("  WARNING: other processes took %.0f%% of the CPUs", 100 * s->foreign_load);
@@ -204,7 +204,7 @@ static int run_instance(const bench_run_opts *o, const bench_instance *in, const
       printf("%-72s ERROR: %s\n", in->name, res.error);
     } else {
       if (o->progress) fprintf(stderr, "\r\033[K");
-      print_result(in, &samples, &res.cost, env->machine);
+      print_result(in, &samples, &res.cost, res.isa, res.hot, env->machine);
     }
     if (bench_report_add(report, &res) != 0) {
       fprintf(stderr, "pal bench: %s: cannot write: %s\n", bench_report_path(report),
@@ -261,6 +261,7 @@ static int write_pooled(pooled *pool, size_t n, bench_report **reports) {
     bench_report *r = reports[i];
     bench_report_clear(r);
     do {
+      if (!pool[i].res.error && pool[i].samples.reps == 0) continue; /* dropped (budget) */
       pool[i].res.samples = pool[i].res.error ? NULL : &pool[i].samples;
       bench_report_append(r, &pool[i].res);
     } while (++i < n && !reports[i]);
@@ -278,8 +279,9 @@ static void file_name(char *buf, size_t size, const bench_run_opts *o, const cha
  * once and rewritten after every round. Returns 0, 1 (a file could not be
  * written, or a context not made) or 130; *errors counts errored instances. */
 static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, size_t n,
-                           bench_machine *machine, context_cache *contexts, int *errors) {
-  const int rounds = o->interleave;
+                           bench_machine *machine, context_cache *contexts, int *errors,
+                           bench_schedule *sched) {
+  const int rounds = bench_schedule_rounds(sched); /* order, budget: schedule.c */
   pooled *pool = calloc(n, sizeof *pool);
   bench_report **reports = calloc(n, sizeof *reports);
   int status = 0, done = 0;
@@ -294,7 +296,11 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
     char why[256], path[1200];
     pal_context *ctx = context_for(contexts, (int)bench_get_int(&inst[i], "threads", 0), why, sizeof why);
     file_name(path, sizeof path, o, inst[i].suite->name);
-    reports[i] = ctx ? bench_report_open(path, context_json(o, machine, ctx), machine) : NULL;
+    reports[i] = ctx ? bench_report_open(path,
+                                         bench_schedule_context(sched, context_json(o, machine, ctx),
+                                                                inst[i].family_index),
+                                         machine)
+                     : NULL;
     if (!reports[i]) {
       fprintf(stderr, "pal bench: cannot write %s: %s\n", path, ctx ? strerror(errno) : why);
       status = 1;
@@ -313,9 +319,11 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
      * before each round, each peak the best pass (counters are computed at
      * each write, so every row uses the final peaks). */
     if (round > 0) bench_machine_reprobe(machine);
-    for (size_t i = 0; i < n && status == 0; ++i) {
-      if (pool[i].res.error) continue;
-      progress(o, (size_t)round * n + i, (size_t)rounds * n, inst[i].name, t0);
+    for (size_t k = 0; k < n && status == 0; ++k) {
+      const size_t i = bench_schedule_index(sched, round, k);
+      bench_measure_opts sl;
+      if (pool[i].res.error || !bench_schedule_slice(sched, round, i, &slice, &sl)) continue;
+      progress(o, (size_t)round * n + k, (size_t)rounds * n, inst[i].name, t0);
       char why[256];
       pal_context *ctx = context_for(contexts, (int)bench_get_int(&inst[i], "threads", 0), why, sizeof why);
       if (!ctx) {
@@ -324,9 +332,12 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
         break;
       }
       bench_env env = {ctx, machine, o->hot, 3 * machine->llc_bytes};
-      status = measure_slice(o, &slice, &inst[i], &env, &pool[i]);
-      pool[i].samples.stop_reason = "interleaved";
+      const double ts = now_s();
+      status = measure_slice(o, &sl, &inst[i], &env, &pool[i]);
+      if (rounds > 1) pool[i].samples.stop_reason = "interleaved";
+      bench_schedule_measured(sched, i, now_s() - ts, pool[i].res.error != NULL, &pool[i].samples);
     }
+    if (status == 0) bench_schedule_round_done(sched, round); /* re-plan; drops */
     if (status == 0 && write_pooled(pool, n, reports) != 0) status = 1;
     if (status == 0) done = round + 1;
   }
@@ -343,8 +354,9 @@ static int run_interleaved(const bench_run_opts *o, const bench_instance *inst, 
     if (pool[i].res.error) {
       printf("%-72s ERROR: %s\n", inst[i].name, pool[i].res.error);
       ++*errors;
-    } else {
-      print_result(&inst[i], &pool[i].samples, &pool[i].res.cost, machine);
+    } else if (pool[i].samples.reps > 0) {
+      print_result(&inst[i], &pool[i].samples, &pool[i].res.cost, pool[i].res.isa, pool[i].res.hot,
+                   machine);
     }
   }
   if (status == 130)
@@ -370,6 +382,7 @@ static void file_name(char *buf, size_t size, const bench_run_opts *o, const cha
 }
 
 int bench_run(const bench_run_opts *o) {
+  const double t_run = now_s(); /* a --budget counts from here */
   bench_instance *inst = NULL;
   size_t n = 0;
   char why[512];
@@ -379,7 +392,7 @@ int bench_run(const bench_run_opts *o) {
     free(inst);
     return 2;
   }
-  if (o->list) {
+  if (o->list && !(o->budget.enabled && o->budget.budget_s > 0)) { /* else: the plan, below */
     for (size_t i = 0; i < n; ++i) printf("%s\n", inst[i].name);
     fprintf(stderr, "%zu instances\n", n);
     free(inst);
@@ -401,20 +414,31 @@ int bench_run(const bench_run_opts *o) {
     if (o->progress) fprintf(stderr, "probing memory bandwidth and compute peaks...");
     bench_machine_probe(&machine, o->quiet_retries);
     if (o->progress) fprintf(stderr, "\r\033[K");
-    printf("machine: %s, %d cpus, LLC %.0f MiB; bw_peak %.1f GB/s (%s), fp32 %.0f GFLOP/s (%s), "
-           "bf16 %.0f GFLOP/s (%s)\n",
-           machine.cpu_model, machine.num_cpus, machine.llc_bytes / 1048576.0, machine.bw_peak / 1e9,
-           machine.bw_probe_isa, machine.peak_fp32_flops / 1e9, machine.peak_fp32_isa,
-           machine.peak_bf16_flops / 1e9, machine.peak_bf16_isa);
+    bench_machine_print_probes(&machine);
+  }
+  bench_schedule *sched = NULL; /* rounds, their order, the budget's plan */
+  if (o->interleave > 1 || o->budget.enabled) {
+    int rc = bench_schedule_create(o, inst, n, &machine, t_run, now_s() - t_run, &sched);
+    if (rc == 0 && (o->budget.plan_only || o->list)) {
+      bench_schedule_print_plan(sched, stdout);
+      rc = bench_schedule_write_plan(sched, o->budget.plan_out) != 0;
+      bench_schedule_free(sched);
+      free(inst);
+      return rc;
+    }
+    if (rc != 0) {
+      free(inst);
+      return rc == 1 ? 130 : rc == 2 ? 2 : 1;
+    }
   }
   context_cache contexts = {{0}, {0}, 0};
   bench_report *report = NULL;
   int family = -1, status = 0, errors = 0;
   double t0 = now_s();
-  if (o->interleave > 1) {
-    status = run_interleaved(o, inst, n, &machine, &contexts, &errors);
+  if (sched) {
+    status = run_interleaved(o, inst, n, &machine, &contexts, &errors, sched);
   }
-  for (size_t i = 0; i < n && status == 0 && o->interleave <= 1; ++i) {
+  for (size_t i = 0; i < n && status == 0 && !sched; ++i) {
     const bench_instance *in = &inst[i];
     progress(o, i, n, in->name, t0);
     pal_context *ctx = context_for(&contexts, (int)bench_get_int(in, "threads", 0), why, sizeof why);
@@ -442,10 +466,12 @@ int bench_run(const bench_run_opts *o) {
     if (rc == 1) ++errors;
   }
   if (o->progress) fprintf(stderr, "\r\033[K");
-  if (status == 130 && o->interleave <= 1)
+  if (status == 130 && !sched)
     fprintf(stderr, "pal bench: interrupted; result files hold every finished instance\n");
   fprintf(stderr, "pal bench: %zu instances, %d errored, %.0f s\n", n, errors, now_s() - t0);
   bench_report_close(report);
+  bench_schedule_finish(sched);
+  bench_schedule_free(sched);
   for (int i = 0; i < contexts.count; ++i) pal_context_destroy(contexts.ctx[i]);
   free(inst);
   return status ? status : errors ? 1 : 0;

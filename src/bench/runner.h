@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "measure.h"
+#include "schedule.h"
 #include "sweep.h"
 
 typedef struct bench_run_opts {
@@ -24,6 +25,7 @@ typedef struct bench_run_opts {
    * max_time / R each, the rounds going through the whole sweep, so a change
    * in the host's load touches every instance alike (0 or 1: one pass). */
   int interleave;
+  bench_budget_opts budget; /* --budget, --plan-only, --plan-out, --seed ... (schedule.h) */
   volatile sig_atomic_t *stop;
 } bench_run_opts;
 

@@ -9,10 +9,13 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "kv_sets.h"
+#include "workload_cost.h"
 #include "workload_data.h"
 
 typedef struct decode_state {
@@ -33,6 +36,28 @@ static void decode_teardown(void *p) {
   free(s);
 }
 
+int bench_decode_cost(const bench_instance *in, const bench_env *env, int paged, bench_cost *cost,
+                      int *rotations) {
+  const pal_dtype dtype = bench_get_dtype(in);
+  const int64_t batch = bench_get_int(in, "batch", 1), seq_len = bench_get_int(in, "seq_len", 1024);
+  const int64_t hq = bench_get_int(in, "num_q_heads", 32), hkv = bench_get_int(in, "num_kv_heads", 8);
+  const int64_t d = bench_get_int(in, "head_dim", 128), page_size = bench_get_int(in, "page_size", 16);
+  if (dtype == PAL_DTYPE_COUNT || batch < 1 || seq_len < 0 || hkv < 1 || hq < 1 || page_size < 1 ||
+      batch > INT32_MAX || seq_len > INT32_MAX || hq > INT32_MAX || hkv > INT32_MAX ||
+      d > INT32_MAX || page_size > INT32_MAX)
+    return -1;
+  memset(cost, 0, sizeof *cost);
+  const double es = (double)pal_dtype_size(dtype);
+  const int32_t pages_per_seq = bench_kv_pages_per_seq(paged, seq_len, (int32_t)page_size);
+  const double kv_bytes = (double)batch * seq_len * hkv * d * 2 * es;
+  cost->bytes = kv_bytes + (double)batch * hq * d * 2 * es +
+                (paged ? (double)batch * (pages_per_seq + 1) * 4 : 0);
+  cost->flops = 4.0 * batch * seq_len * hq * d;
+  cost->items = (double)batch;
+  *rotations = bench_rotations(env, cost->bytes);
+  return 0;
+}
+
 static int decode_setup_common(const bench_instance *in, const bench_env *env, int paged,
                                void **state, bench_cost *cost, int *rotations, char *why,
                                size_t why_size) {
@@ -48,17 +73,11 @@ static int decode_setup_common(const bench_instance *in, const bench_env *env, i
   s->hkv = (int32_t)bench_get_int(in, "num_kv_heads", 8);
   s->d = (int32_t)bench_get_int(in, "head_dim", 128);
   s->page_size = (int32_t)bench_get_int(in, "page_size", 16);
-  if (s->dtype == PAL_DTYPE_COUNT || s->batch < 1 || s->seq_len < 0 || s->hkv < 1 ||
-      s->hq < 1 || s->page_size < 1)
+  if (bench_decode_cost(in, env, paged, cost, rotations) != 0)
     return snprintf(why, why_size, "invalid axis values"), -1;
   const double es = (double)pal_dtype_size(s->dtype);
-  const int32_t pages_per_seq = bench_kv_pages_per_seq(paged, s->seq_len, s->page_size);
   const double kv_bytes = (double)s->batch * s->seq_len * s->hkv * s->d * 2 * es;
-  cost->bytes = kv_bytes + (double)s->batch * s->hq * s->d * 2 * es +
-                (paged ? (double)s->batch * (pages_per_seq + 1) * 4 : 0);
-  cost->flops = 4.0 * s->batch * s->seq_len * s->hq * s->d;
-  cost->items = s->batch;
-  const int rot = *rotations = bench_rotations(env, cost->bytes);
+  const int rot = *rotations;
   if (2 * kv_bytes * rot > (double)bench_memory_budget() || kv_bytes * rot > 4.0e18)
     return snprintf(why, why_size, "working set %.1f GiB x %d exceeds the memory budget",
                     kv_bytes / 1073741824.0, rot), -1;

@@ -3,8 +3,10 @@
  * source buffers and slot sets whose total exceeds the last-level cache. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
+#include "workload_cost.h"
 #include "workload_data.h"
 
 typedef struct fill_state {
@@ -23,6 +25,21 @@ static void fill_teardown(void *p) {
   free(s);
 }
 
+int bench_fill_cost(const bench_instance *in, const bench_env *env, bench_cost *cost,
+                    int *rotations) {
+  const pal_dtype dtype = bench_get_dtype(in);
+  const int64_t tokens = bench_get_int(in, "tokens", 16), page = bench_get_int(in, "page_size", 16);
+  const int64_t hkv = bench_get_int(in, "num_kv_heads", 8), d = bench_get_int(in, "head_dim", 128);
+  if (dtype == PAL_DTYPE_COUNT || tokens < 1 || page < 1 || hkv < 1 || d < 1) return -1;
+  const double es = (double)pal_dtype_size(dtype);
+  memset(cost, 0, sizeof *cost);
+  /* read K and V rows once, write them once, read the slot mapping */
+  cost->bytes = 2.0 * 2.0 * (double)tokens * (double)(hkv * d) * es + 8.0 * (double)tokens;
+  cost->items = (double)tokens;
+  *rotations = bench_rotations(env, cost->bytes);
+  return 0;
+}
+
 static int fill_setup(const bench_instance *in, const bench_env *env, void **state,
                       bench_cost *cost, int *rotations, char *why, size_t why_size) {
   fill_state *s = calloc(1, sizeof *s);
@@ -38,11 +55,9 @@ static int fill_setup(const bench_instance *in, const bench_env *env, void **sta
     return snprintf(why, why_size, "invalid axis values"), -1;
   double es = (double)pal_dtype_size(s->dtype);
   s->row_elems = (int64_t)hkv * d;
-  /* read K and V rows once, write them once, read the slot mapping */
-  cost->bytes = 2.0 * 2.0 * (double)s->tokens * s->row_elems * es + 8.0 * s->tokens;
-  cost->flops = 0;
-  cost->items = (double)s->tokens;
-  int r = *rotations = bench_rotations(env, cost->bytes);
+  if (bench_fill_cost(in, env, cost, rotations) != 0)
+    return snprintf(why, why_size, "invalid axis values"), -1;
+  int r = *rotations;
   int64_t slots_total = (int64_t)r * s->tokens;
   int64_t pages = (slots_total + page - 1) / page;
   s->k_new = bench_alloc((int64_t)r * s->tokens * s->row_elems * (int64_t)es);

@@ -14,9 +14,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "kv_sets.h"
+#include "workload_cost.h"
 #include "workload_data.h"
 
 typedef struct prefill_state {
@@ -38,14 +40,25 @@ static void prefill_teardown(void *p) {
   free(s);
 }
 
-static int prefill_setup_common(const bench_instance *in, const bench_env *env, int paged,
-                                void **state, bench_cost *cost, int *rotations, char *why,
-                                size_t why_size) {
-  prefill_state *s = calloc(1, sizeof *s);
-  if (!s) return snprintf(why, why_size, "out of memory"), -1;
-  *state = s;
-  s->ctx = env->ctx;
-  s->paged = paged;
+/* Cost per call (docs/BENCHMARKS.md) and rotations of the parsed shape. */
+static void prefill_cost_of(const prefill_state *s, int paged, const bench_env *env,
+                            bench_cost *cost, int *rotations) {
+  const int64_t ctx_len = (int64_t)s->history + s->q_len;
+  const double es = (double)pal_dtype_size(s->dtype);
+  const int32_t pages_per_seq = bench_kv_pages_per_seq(paged, ctx_len, s->page_size);
+  const double kv_bytes = (double)s->batch * (double)ctx_len * s->hkv * s->d * 2 * es;
+  const double qo_bytes = (double)s->batch * s->q_len * s->hq * s->d * 2 * es;
+  memset(cost, 0, sizeof *cost);
+  cost->bytes = kv_bytes + qo_bytes + (paged ? (double)s->batch * (pages_per_seq + 2) * 4 : 0);
+  cost->flops = 4.0 * s->d * s->hq * s->batch *
+                ((double)s->q_len * s->history + (double)s->q_len * (s->q_len + 1) / 2.0);
+  cost->items = (double)s->batch * s->q_len; /* query tokens */
+  cost->flop_dtype = 1 + (int)s->dtype;
+  *rotations = bench_rotations(env, cost->bytes);
+}
+
+/* The instance's shape into s (no allocation); 0, or -1 when invalid. */
+static int prefill_parse(const bench_instance *in, prefill_state *s) {
   s->dtype = bench_get_dtype(in);
   s->batch = (int32_t)bench_get_int(in, "batch", 1);
   s->q_len = (int32_t)bench_get_int(in, "seq_len", 1024);
@@ -62,18 +75,34 @@ static int prefill_setup_common(const bench_instance *in, const bench_env *env, 
   s->page_size = (int32_t)bench_get_int(in, "page_size", 16);
   if (s->dtype == PAL_DTYPE_COUNT || s->batch < 1 || s->q_len < 1 || s->history < 0 ||
       s->hkv < 1 || s->hq < 1 || s->page_size < 1 || (int64_t)s->q_len + s->history > INT32_MAX)
-    return snprintf(why, why_size, "invalid axis values"), -1;
+    return -1;
+  return 0;
+}
+
+int bench_prefill_cost(const bench_instance *in, const bench_env *env, int paged, bench_cost *cost,
+                       int *rotations) {
+  prefill_state s;
+  memset(&s, 0, sizeof s);
+  if (prefill_parse(in, &s) != 0) return -1;
+  prefill_cost_of(&s, paged, env, cost, rotations);
+  return 0;
+}
+
+static int prefill_setup_common(const bench_instance *in, const bench_env *env, int paged,
+                                void **state, bench_cost *cost, int *rotations, char *why,
+                                size_t why_size) {
+  prefill_state *s = calloc(1, sizeof *s);
+  if (!s) return snprintf(why, why_size, "out of memory"), -1;
+  *state = s;
+  s->ctx = env->ctx;
+  s->paged = paged;
+  if (prefill_parse(in, s) != 0) return snprintf(why, why_size, "invalid axis values"), -1;
   const int64_t ctx_len = (int64_t)s->history + s->q_len;
   const double es = (double)pal_dtype_size(s->dtype);
-  const int32_t pages_per_seq = bench_kv_pages_per_seq(paged, ctx_len, s->page_size);
   const double kv_bytes = (double)s->batch * (double)ctx_len * s->hkv * s->d * 2 * es;
   const double qo_bytes = (double)s->batch * s->q_len * s->hq * s->d * 2 * es;
-  cost->bytes = kv_bytes + qo_bytes + (paged ? (double)s->batch * (pages_per_seq + 2) * 4 : 0);
-  cost->flops = 4.0 * s->d * s->hq * s->batch *
-                ((double)s->q_len * s->history + (double)s->q_len * (s->q_len + 1) / 2.0);
-  cost->items = (double)s->batch * s->q_len; /* query tokens */
-  cost->flop_dtype = 1 + (int)s->dtype;
-  const int rot = *rotations = bench_rotations(env, cost->bytes);
+  prefill_cost_of(s, paged, env, cost, rotations);
+  const int rot = *rotations;
   if (2 * (kv_bytes + qo_bytes) * rot > (double)bench_memory_budget())
     return snprintf(why, why_size, "working set %.1f GiB x %d exceeds the memory budget",
                     (kv_bytes + qo_bytes) / 1073741824.0, rot), -1;

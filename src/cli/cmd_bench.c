@@ -41,6 +41,19 @@ static void usage(FILE *f) {
           "  --interleave R       measure the sweep in R rounds of max-time/R per instance,\n"
           "                       pooling samples, so host drift touches every instance alike\n"
           "                       (for ratios between instances on a shared machine)\n"
+          "  --seed N             interleaved rounds run the instances in an order shuffled\n"
+          "                       per round from seed N (default 1; 0: sweep order)\n"
+          "  --budget SECONDS     fit the whole run in SECONDS: a pilot (a few seconds) times\n"
+          "                       one instance per family, a plan trims repetitions of the\n"
+          "                       longest instances, then rounds, never below --min-reps,\n"
+          "                       and drops the costliest last (listed with the reason, also\n"
+          "                       in each file's context); re-planned after every round\n"
+          "                       from measured times (0: the full sweep, untrimmed)\n"
+          "  --plan-only          print the plan (with --budget; --list --budget does too)\n"
+          "  --plan-out FILE      write the plan as JSON (rewritten with measured costs)\n"
+          "  --costs-from FILE    plan from the costs in an earlier run's --plan-out, no pilot\n"
+          "  --plan-for python    size the pytest-benchmark suite (one pass, its harness\n"
+          "                       costs); with --plan-only --costs-from\n"
           "  --no-probe           skip the bandwidth/compute probes (no utilisation counters)\n"
           "  --no-progress        no progress line (it is off anyway when stderr is no terminal)\n");
 }
@@ -63,7 +76,7 @@ int pal_cmd_bench(int argc, char **argv) {
   o.target = "all";
   o.probe = 1;
   o.progress = isatty(STDERR_FILENO) && !getenv("CI");
-  o.measure = (bench_measure_opts){0.05, 0.001, 0.2, 2.0, 0.01, 5, 10000};
+  o.measure = (bench_measure_opts){0.05, 0.001, 0.2, 2.0, 0.01, 5, 10000, 0, 0};
   o.sweep.overrides = overrides;
   o.stop = &stop_requested;
 
@@ -140,6 +153,29 @@ int pal_cmd_bench(int argc, char **argv) {
         return 2;
       }
       o.interleave = (int)x;
+    } else if (!strcmp(a, "--budget") && next) {
+      if (parse_double(a, argv[++i], &o.budget.budget_s)) return 2;
+      o.budget.enabled = 1;
+    } else if (!strcmp(a, "--plan-only")) {
+      o.budget.plan_only = o.budget.enabled = 1;
+    } else if (!strcmp(a, "--plan-out") && next) {
+      o.budget.plan_out = argv[++i];
+    } else if (!strcmp(a, "--costs-from") && next) {
+      o.budget.costs_from = argv[++i];
+    } else if (!strcmp(a, "--plan-for") && next) {
+      if (strcmp(argv[++i], "python") != 0) {
+        fprintf(stderr, "pal bench: --plan-for knows only python, got '%s'\n", argv[i]);
+        return 2;
+      }
+      o.budget.for_python = 1;
+    } else if (!strcmp(a, "--seed") && next) {
+      if (parse_double(a, argv[++i], &x)) return 2;
+      if (x != (double)(unsigned long)x) {
+        fprintf(stderr, "pal bench: --seed needs a whole number, got '%s'\n", argv[i]);
+        return 2;
+      }
+      o.budget.seed = (unsigned long)x;
+      o.budget.seed_set = 1;
     } else if (!strcmp(a, "--min-reps") && next) {
       if (parse_double(a, argv[++i], &x)) return 2;
       o.measure.min_reps = x < 1 ? 1 : (int)x;
@@ -148,6 +184,10 @@ int pal_cmd_bench(int argc, char **argv) {
       usage(stderr);
       return 2;
     }
+  }
+  if ((o.budget.for_python || o.budget.costs_from) && !o.budget.enabled) {
+    fprintf(stderr, "pal bench: --costs-from and --plan-for need --budget or --plan-only\n");
+    return 2;
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

@@ -165,8 +165,9 @@ static pal_status check_block_table(const pal_page_table *t, const pal_kv_pool *
                        "max_pages_per_seq = %d",
                        (int)s, (long long)len, (long long)need, (int)pool->page_size,
                        (int)t->max_pages_per_seq);
-    PAL__TRY(check_page_ids(t->block_table + (int64_t)s * t->max_pages_per_seq, need,
-                            pool->num_pages, "block_table", s, err));
+    if (need > 0) /* block_table may be NULL when no row has pages (no NULL + 0) */
+      PAL__TRY(check_page_ids(t->block_table + (int64_t)s * t->max_pages_per_seq, need,
+                              pool->num_pages, "block_table", s, err));
   }
   return PAL_OK;
 }
