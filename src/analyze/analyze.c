@@ -136,6 +136,18 @@ int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
     t->nrows = w;
     qsort(t->rows, w, sizeof *t->rows, cmp_order);
   }
+  /* dropped instances: each (name, file) once, even when a file is given twice */
+  t->ndropped = 0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < t->files[i].ndropped; ++j) {
+      anz_dropped *d = &t->files[i].dropped[j];
+      for (size_t p = 0; p < i && !d->duplicate; ++p) {
+        if (strcmp(t->files[p].path, t->files[i].path)) continue;
+        for (size_t q = 0; q < t->files[p].ndropped && !d->duplicate; ++q)
+          d->duplicate = !strcmp(t->files[p].dropped[q].name, d->name);
+      }
+      t->ndropped += !d->duplicate;
+    }
   t->rows_contended = t->rows_suspect = 0;
   for (size_t i = 0; i < t->nrows; ++i) {
     t->rows_contended += t->rows[i]->counter[ANZ_C_FOREIGN_LOAD] > ANZ_CONTENDED_LOAD;
@@ -303,6 +315,10 @@ int anz_run(const anz_options *o) {
             "points' foreign_load)\n",
             t.rows_contended, t.nrows, 100 * ANZ_CONTENDED_LOAD);
   if (t.rows_suspect) anz_warn_probe_suspect(&t, o->err);
+  if (t.ndropped)
+    fprintf(o->err,
+            "pal analyze: %zu instance%s dropped by the run's time budget (see results.json \"dropped\")\n",
+            t.ndropped, t.ndropped == 1 ? " was" : "s were");
   if (exit_status == 0) {
     if (files_read == 0 || t.nrows == 0) exit_status = 1;
     if (gnuplot_missing || plot_failed) exit_status = 1;

@@ -40,6 +40,7 @@ typedef struct anz_table {
   size_t rows_superseded; /* older runs dropped by newest-wins */
   size_t rows_contended;  /* kept rows whose foreign_load exceeds ANZ_CONTENDED_LOAD */
   size_t rows_suspect;    /* kept rows flagged probe_suspect (table.h, ANZ_PROBE_MARGIN) */
+  size_t ndropped;        /* instances the runs' time budgets dropped (by name and file, each once) */
   const anz_options *opts;
 } anz_table;
 

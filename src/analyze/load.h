@@ -22,6 +22,14 @@ typedef struct anz_row_skip {
 
 #define ANZ_MAX_ROW_SKIPS_KEPT 50
 
+/* An instance the run's time budget left out (pal bench --budget: Google
+ * Benchmark context "dropped"; pytest-benchmark "pal_plan"."dropped"). */
+typedef struct anz_dropped {
+  const char *name, *reason; /* reason NULL when the file gives none */
+  double est_call_s;         /* NaN when not given */
+  int duplicate;             /* 1: listed already (same name and file); set by anz_table_load */
+} anz_dropped;
+
 typedef struct anz_file_result {
   const char *path;
   const char *format;  /* "gbench", "pytest-benchmark", "nvbench"; NULL when unknown */
@@ -35,6 +43,10 @@ typedef struct anz_file_result {
   anz_row_skip skips[ANZ_MAX_ROW_SKIPS_KEPT];
   size_t nskips;
   double file_epoch;   /* from the file name or its mtime: the fallback run date */
+  anz_dropped *dropped; /* instances the run's time budget dropped (malloc'd) */
+  size_t ndropped;
+  int has_budget;       /* the file records the run's time budget */
+  double budget_s;
 } anz_file_result;
 
 /* Reads and loads one file. Never fails as a call: problems end up in fr. */

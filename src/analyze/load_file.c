@@ -80,6 +80,38 @@ static const anz_jvalue *benchmarks_of(const anz_jvalue *root) {
   return b && b->type == ANZ_JARRAY ? b : NULL;
 }
 
+/* The run's time budget and what it dropped, when the file records them:
+ * Google Benchmark "context" {"budget_s", "dropped": [{"name", "reason",
+ * "est_call_s"}]}, pytest-benchmark "pal_plan" {"budget_s", "dropped"}.
+ * Entries without a name are ignored; files without these keys are unchanged. */
+static void read_budget(const anz_jvalue *obj, anz_file_result *fr) {
+  if (!obj || obj->type != ANZ_JOBJECT) return;
+  int ok = 0;
+  double b = anz_json_number(anz_json_get(obj, "budget_s"), &ok);
+  if (ok && isfinite(b)) fr->has_budget = 1, fr->budget_s = b;
+  const anz_jvalue *arr = anz_json_get(obj, "dropped");
+  if (!arr || arr->type != ANZ_JARRAY || arr->len == 0) return;
+  anz_dropped *v = realloc(fr->dropped, (fr->ndropped + arr->len) * sizeof *v);
+  if (!v) return;
+  fr->dropped = v;
+  for (const anz_jvalue *d = arr->u.first; d; d = d->next) {
+    const char *name = anz_json_string(anz_json_get(d, "name"));
+    if (!name) continue;
+    size_t i;
+    for (i = 0; i < fr->ndropped && strcmp(fr->dropped[i].name, name); ++i) {}
+    if (i < fr->ndropped) continue; /* listed twice in one file */
+    const char *why = anz_json_string(anz_json_get(d, "reason"));
+    anz_dropped *x = &fr->dropped[fr->ndropped];
+    x->name = anz_strdup(&fr->strings, name);
+    x->reason = why ? anz_strdup(&fr->strings, why) : NULL;
+    ok = 0;
+    x->est_call_s = anz_json_number(anz_json_get(d, "est_call_s"), &ok);
+    if (!ok) x->est_call_s = NAN;
+    x->duplicate = 0;
+    if (x->name) ++fr->ndropped;
+  }
+}
+
 void anz_load_buffer(char *buf, size_t size, const anz_load_opts *opts, anz_file_result *fr) {
   anz_jdoc doc;
   anz_jerror err;
@@ -129,12 +161,20 @@ void anz_load_buffer(char *buf, size_t size, const anz_load_opts *opts, anz_file
       }
     } else {
       loader(root, opts, fr);
+      if (!fr->skipped) {
+        read_budget(anz_json_get(root, "context"), fr);
+        read_budget(anz_json_get(root, "pal_plan"), fr);
+      }
     }
   }
   if (fr->skipped) {
     anz_rows_free(&fr->rows);
     fr->nskips = 0;
     fr->rows_skipped = 0;
+    free(fr->dropped);
+    fr->dropped = NULL;
+    fr->ndropped = 0;
+    fr->has_budget = 0;
   }
   anz_json_free(&doc);
 }
@@ -194,5 +234,8 @@ void anz_load_file(const char *path, const anz_load_opts *opts, anz_file_result 
 
 void anz_file_result_free(anz_file_result *fr) {
   anz_rows_free(&fr->rows);
+  free(fr->dropped);
+  fr->dropped = NULL;
+  fr->ndropped = 0;
   anz_strings_free(&fr->strings);
 }

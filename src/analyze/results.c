@@ -182,6 +182,53 @@ static json_t *probe_suspect(const anz_table *t) {
   return o;
 }
 
+/* Instances the runs' time budgets dropped (pal bench --budget), and the budgets. */
+static json_t *dropped(const anz_table *t) {
+  json_t *o = json_object(), *list = json_array();
+  set(o, "count", json_integer((json_int_t)t->ndropped));
+  for (size_t i = 0; i < t->nfiles; ++i) {
+    const anz_file_result *f = &t->files[i];
+    for (size_t j = 0; j < f->ndropped; ++j) {
+      const anz_dropped *d = &f->dropped[j];
+      if (d->duplicate) continue;
+      json_t *x = json_object();
+      set(x, "name", json_string(d->name));
+      set(x, "reason", str_or_null(d->reason));
+      set(x, "file", json_string(f->path));
+      if (isfinite(d->est_call_s)) set(x, "est_call_s", json_real(d->est_call_s));
+      json_array_append_new(list, x);
+    }
+  }
+  set(o, "instances", list);
+  return o;
+}
+
+/* NULL when no file records a budget. */
+static json_t *budget(const anz_table *t) {
+  size_t k = 0;
+  json_t *values = json_array();
+  for (size_t i = 0; i < t->nfiles; ++i) {
+    const anz_file_result *f = &t->files[i];
+    if (f->skipped || !f->has_budget) continue;
+    size_t p;
+    for (p = 0; p < i && strcmp(t->files[p].path, f->path); ++p) {}
+    if (p < i) continue; /* the same file given twice */
+    ++k;
+    size_t j;
+    for (j = 0; j < json_array_size(values); ++j)
+      if (json_number_value(json_array_get(values, j)) == f->budget_s) break;
+    if (j == json_array_size(values)) json_array_append_new(values, json_real(f->budget_s));
+  }
+  if (!k) {
+    json_decref(values);
+    return NULL;
+  }
+  json_t *o = json_object();
+  set(o, "files_with_budget", json_integer((json_int_t)k));
+  set(o, "budget_s", values);
+  return o;
+}
+
 static json_t *inputs(const anz_table *t) {
   json_t *in = json_object();
   json_t *read = json_array(), *skipped = json_array();
@@ -244,6 +291,9 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
   set(root, "statistic", json_string(anz_stat_name(t->opts->stat)));
   set(root, "all_runs", json_boolean(t->opts->all_runs));
   set(root, "probe_suspect", probe_suspect(t));
+  set(root, "dropped", dropped(t));
+  json_t *b = budget(t);
+  if (b) set(root, "budget", b);
 
   json_t *sm = json_object();
   set(sm, "rows", json_integer((json_int_t)t->nrows));

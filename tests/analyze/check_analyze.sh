@@ -6,6 +6,7 @@
 # results.json contents, the images (when gnuplot is installed; CI installs
 # it), the missing-gnuplot path, and that the input folder is byte-for-byte
 # unchanged. fixtures/suspect (gen_suspect_fixtures.py): rows above the probed roof.
+# fixtures/budget: files from pal bench --budget that list the instances it dropped.
 set -euo pipefail
 pal=$1 fixtures=$2
 work=$(mktemp -d)
@@ -197,7 +198,28 @@ assert {p["statistic"] for p in pa if p["source"] == "nvbench"} == {"mean"}
 assert a and all(a[k] <= b[k] for k in a) and any(a[k] < b[k] for k in a)
 PY
 
-# 6. usage errors
+# 6. pal bench --budget: dropped instances listed with their reason (results.json "dropped"), one
+# stderr line; files without budget keys (fixtures/good) give "count": 0 and no "budget"
+"$pal" analyze "$fixtures/budget" "$work/out8" --no-plots >/dev/null 2>"$work/err8"
+grep -qF "pal analyze: 2 instances were dropped by the run's time budget (see results.json \"dropped\")" "$work/err8" ||
+  { cat "$work/err8"; fail "no dropped-instances line"; }
+python3 - "$work/out8/results.json" "$work/out6/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = r["dropped"]
+assert d["count"] == 2 and len(d["instances"]) == 2, d   # the C++ file lists its drop twice: once here
+by = {i["name"]: i for i in d["instances"]}
+cpp = by["BM_PAL_LatencyVsSeqLen/seq_len:4096/batch:1/num_q_heads:32/num_kv_heads:8/head_dim:128/page_size:16/dtype:fp16"]
+assert cpp["reason"].startswith("est. 11.5 s/call x (5 reps + 1 warm-up call)"), cpp
+assert cpp["est_call_s"] == 11.24 and cpp["file"].endswith("cpp_all_BM_PAL_LatencyVsSeqLen_20260301_120000.json"), cpp
+py = by["test_pal_latency_vs_seq_len[8192-0]"]
+assert "276.4 s > 8.2 s left" in py["reason"] and "est_call_s" not in py, py
+assert r["budget"] == {"files_with_budget": 2, "budget_s": [412.0, 233.0]}, r["budget"]
+old = json.load(open(sys.argv[2]))
+assert old["dropped"] == {"count": 0, "instances": []} and "budget" not in old, old["dropped"]
+PY
+
+# 7. usage errors
 set +e
 "$pal" analyze "$in" >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "one positional argument must be a usage error"
 "$pal" analyze "$in" "$work/o7" --stat mode >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "bad --stat must be a usage error"

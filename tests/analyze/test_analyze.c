@@ -1,7 +1,7 @@
 /* test_analyze.c - unit tests of the analyzer: JSON parser, each loader and
  * format version, normalisation rules, newest-wins, results.json,
  * probe_suspect (derivation, the file's own field, results.json, the
- * roofline's note and marks). */
+ * roofline's note and marks), what a run's time budget dropped. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
@@ -797,6 +797,94 @@ static void results_json_lists_probe_suspect_rows(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* pal bench --budget: what the run's time budget dropped, from either format; old files unchanged. */
+static const char *gb_budget =
+    "{\"context\": {\"host_name\": \"vm\", \"budget_s\": 412.0, \"dropped\": ["
+    " {\"name\": \"BM_PAL_Prefill/seq_len:4096\", \"reason\": \"est. 11.5 s/call > 8.2 s left\", \"est_call_s\": 11.24,"
+    "  \"after_round\": 0},"
+    " {\"name\": \"BM_PAL_Prefill/seq_len:4096\", \"reason\": \"again\"}, {\"reason\": \"no name: ignored\"}],"
+    " \"plan\": {\"counts\": {\"dropped\": 1}, \"trimmed\": []}},"
+    " \"benchmarks\": [{\"name\": \"BM_PAL_Prefill/seq_len:64\", \"run_type\": \"iteration\", \"iterations\": 1,"
+    "  \"real_time\": 2.0, \"time_unit\": \"us\"}]}";
+
+static void budget_dropped_instances_are_listed(void **state) {
+  (void)state;
+  anz_file_result fr = load_text(gb_budget, ANZ_STAT_MEDIAN);
+  assert_false(fr.skipped);
+  assert_int_equal(fr.rows.n, 1);
+  assert_true(fr.has_budget);
+  assert_float_equal(fr.budget_s, 412.0, 0);
+  assert_int_equal(fr.ndropped, 1); /* listed twice, counted once; the nameless entry ignored */
+  assert_string_equal(fr.dropped[0].name, "BM_PAL_Prefill/seq_len:4096");
+  assert_string_equal(fr.dropped[0].reason, "est. 11.5 s/call > 8.2 s left");
+  assert_float_equal(fr.dropped[0].est_call_s, 11.24, 1e-12);
+  anz_file_result_free(&fr);
+  const char *py =
+      "{\"machine_info\": {\"node\": \"vm\"}, \"pal_plan\": {\"file\": \"p.json\", \"budget_s\": 233, \"method\": \"m\","
+      " \"planned_s\": 147.4, \"dropped\": [{\"name\": \"test_pal[8192]\", \"reason\": \"276.4 s > 8.2 s left\"}]},"
+      " \"benchmarks\": [{\"name\": \"test_pal[64]\", \"stats\": {\"median\": 1e-5, \"mean\": 1e-5, \"rounds\": 1}}]}";
+  fr = load_text(py, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 1);
+  assert_true(fr.has_budget);
+  assert_float_equal(fr.budget_s, 233.0, 0);
+  assert_int_equal(fr.ndropped, 1);
+  assert_string_equal(fr.dropped[0].reason, "276.4 s > 8.2 s left");
+  assert_true(isnan(fr.dropped[0].est_call_s));
+  anz_file_result_free(&fr);
+  fr = load_text("{\"context\": {}, \"benchmarks\": [{\"name\": \"BM_x\", \"run_type\": \"iteration\", \"real_time\": 1,"
+                 " \"time_unit\": \"ns\", \"iterations\": 1}]}",
+                 ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 1);
+  assert_false(fr.has_budget);
+  assert_int_equal(fr.ndropped, 0);
+  anz_file_result_free(&fr);
+
+  /* results.json "dropped" and "budget", and the line on stderr */
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+  write_file("budget.json", gb_budget);
+  const char *inputs[] = {tmpdir};
+  FILE *err = tmpfile(), *out = tmpfile();
+  assert_non_null(err);
+  assert_non_null(out);
+  anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN,
+                   .no_plots = 1, .out = out, .err = err};
+  anz_run(&o); /* no plot has data here: the status does not matter */
+  static char text[1 << 16];
+  rewind(err);
+  size_t n = fread(text, 1, sizeof text - 1, err);
+  text[n] = '\0';
+  fclose(err);
+  fclose(out);
+  assert_non_null(strstr(text, "pal analyze: 1 instance was dropped by the run's time budget (see results.json \"dropped\")"));
+  char rp[512];
+  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
+  FILE *f = fopen(rp, "r");
+  assert_non_null(f);
+  static char buf[1 << 20];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  anz_jdoc doc;
+  anz_jerror jerr;
+  assert_int_equal(anz_json_parse(buf, len, &doc, &jerr), 0);
+  const anz_jvalue *d = anz_json_get(doc.root, "dropped");
+  assert_float_equal(anz_json_number(anz_json_get(d, "count"), NULL), 1, 0);
+  const anz_jvalue *inst = anz_json_get(d, "instances");
+  assert_int_equal(inst->len, 1);
+  assert_string_equal(anz_json_string(anz_json_get(inst->u.first, "name")), "BM_PAL_Prefill/seq_len:4096");
+  assert_string_equal(anz_json_string(anz_json_get(inst->u.first, "reason")), "est. 11.5 s/call > 8.2 s left");
+  assert_non_null(strstr(anz_json_string(anz_json_get(inst->u.first, "file")), "budget.json"));
+  assert_float_equal(anz_json_number(anz_json_get(inst->u.first, "est_call_s"), NULL), 11.24, 1e-9);
+  const anz_jvalue *b = anz_json_get(doc.root, "budget");
+  assert_float_equal(anz_json_number(anz_json_get(b, "files_with_budget"), NULL), 1, 0);
+  assert_int_equal(anz_json_get(b, "budget_s")->len, 1);
+  assert_float_equal(anz_json_number(anz_json_get(b, "budget_s")->u.first, NULL), 412.0, 0);
+  anz_json_free(&doc);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(json_accepts_nan_and_infinity),
@@ -817,6 +905,7 @@ int main(void) {
       cmocka_unit_test(gbench_new_fields_are_kept),
       cmocka_unit_test(pytest_and_nvbench_rows_are_judged),
       cmocka_unit_test(results_json_lists_probe_suspect_rows),
+      cmocka_unit_test(budget_dropped_instances_are_listed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
