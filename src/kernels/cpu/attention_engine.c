@@ -157,11 +157,12 @@ static int32_t gather_rows(const pal__attn_problem *p, const pal__attn_task *t, 
       run = n;
     }
     if (run > n - i) run = n - i;
-    const size_t step = (size_t)p->token_stride * es;
-    const char *k = t->k + (size_t)base * es, *v = t->v + (size_t)base * es;
-    for (int64_t j = 0; j < run; ++j, ++i, k += step, v += step) {
-      kr[i] = k;
-      vr[i] = v;
+    /* each row from its own offset: stepping a pointer would move it one
+     * stride past the run's last row, which may lie outside the pool */
+    for (int64_t j = 0; j < run; ++j, ++i) {
+      const size_t off = (size_t)(base + j * p->token_stride) * es;
+      kr[i] = t->k + off;
+      vr[i] = t->v + off;
     }
   }
   return n;

@@ -163,9 +163,12 @@ static void gather_rows(const pal__prefill_problem *p, const pal__prefill_seq *s
       run = n;
     }
     if (run > n - i) run = n - i;
-    const size_t step = (size_t)p->token_stride * es;
-    const char *k = sq->k + (size_t)base * es, *v = sq->v + (size_t)base * es;
-    for (int64_t j = 0; j < run; ++j, ++i, k += step, v += step) kr[i] = k, vr[i] = v;
+    /* each row from its own offset: stepping a pointer would move it one
+     * stride past the run's last row, which may lie outside the pool */
+    for (int64_t j = 0; j < run; ++j, ++i) {
+      const size_t off = (size_t)(base + j * p->token_stride) * es;
+      kr[i] = sq->k + off, vr[i] = sq->v + off;
+    }
   }
 }
 
