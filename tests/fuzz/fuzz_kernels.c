@@ -76,8 +76,9 @@
 #define Q_BUDGET ((int64_t)256 << 10)      /* q, out (each) */
 #define NEW_BUDGET ((int64_t)256 << 10)    /* k_new, v_new (each) */
 #define DENSE_KV_BUDGET ((int64_t)1 << 20) /* sdpa k, v (each) */
-/* query rows x keys x head_dim, summed over the call: bounds run time */
-#define WORK_CAP ((int64_t)1 << 20)
+/* query rows x keys (in whole 64-key tiles) x head_dim, summed over the
+ * call: bounds run time (the slowest calls, scalar and split, stay < 10 ms) */
+#define WORK_CAP ((int64_t)1 << 18)
 #define MAX_SEQS 6
 #define MAX_PAGES 64
 #define MAX_HQ 32
@@ -717,8 +718,10 @@ static int32_t t_seq_lens[MAX_SEQS], t_bt[MAX_SEQS * 65], t_indptr[MAX_SEQS + 1]
 static int64_t t_slots[4096];
 
 /* Work of sequence s (query rows x keys x head_dim) for the cap. */
+static int64_t tiles(int64_t keys) { return (keys + 63) / 64 * 64; }
+
 static int64_t seq_work(const call *c, int s, int prefill) {
-  int64_t len = c->lens[s] < 0 ? 0 : c->lens[s];
+  int64_t len = c->lens[s] < 0 ? 0 : tiles(c->lens[s]);
   int64_t rows = prefill ? (c->qlen[s] > 0 ? c->qlen[s] : 0) : 1;
   int64_t hq = c->hq > 0 ? c->hq : 1, d = valid_head_dim(c->pool.head_dim) ? c->pool.head_dim : 16;
   return rows * len * hq * d;
@@ -1082,10 +1085,10 @@ static int gen_sdpa(rd *r, call *c) {
       if (sh->kv_len > 2048) sh->kv_len = 2048;
       for (;;) {
         int64_t b = sh->batch, q = sh->q_len, k = sh->kv_len;
-        int64_t w = b * hq * q * k * d;
+        int64_t w = b * hq * q * tiles(k) * d;
         if (b * hq * q * d * es <= Q_BUDGET && b * hkv * k * d * es <= DENSE_KV_BUDGET && w <= WORK_CAP)
           break;
-        if (q > 1 && (q * 4 >= k || b * hq * q * d * es > Q_BUDGET))
+        if (q > 1 && (q * 4 >= tiles(k) || b * hq * q * d * es > Q_BUDGET))
           sh->q_len = (int32_t)(q / 2);
         else if (k > 1)
           sh->kv_len = (int32_t)(k / 2);
