@@ -3,6 +3,12 @@
 #ifndef PAL_BENCH_CPU_LOAD_H
 #define PAL_BENCH_CPU_LOAD_H
 
+#include <time.h>
+
+/* Seconds on clock `id` (CLOCK_MONOTONIC for wall time, CLOCK_*_CPUTIME_ID
+ * for CPU time): the one clock reader of the runner, probes and planner. */
+double bench_clock_s(clockid_t id);
+
 typedef struct bench_load_meter {
   double busy0; /* machine-wide busy CPU seconds at start (-1: unknown) */
   double self0; /* this process's CPU seconds at start */

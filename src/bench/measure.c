@@ -21,11 +21,6 @@
 #include "../common/stats.h"
 #include "cpu_load.h"
 
-static double clock_s(clockid_t id) {
-  struct timespec t;
-  clock_gettime(id, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 void bench_samples_free(bench_samples *s) {
   free(s->real_s);
@@ -66,15 +61,15 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
   memset(out, 0, sizeof *out);
   int64_t call = 0;
   /* warm-up: page in, spin up threads, settle clocks */
-  double t0 = clock_s(CLOCK_MONOTONIC);
-  while (call < rotations || clock_s(CLOCK_MONOTONIC) - t0 < o->warmup_s) {
+  double t0 = bench_clock_s(CLOCK_MONOTONIC);
+  while (call < rotations || bench_clock_s(CLOCK_MONOTONIC) - t0 < o->warmup_s) {
     if (*stop) return out->stop_reason = "interrupted", 1;
     if (op->run(state, (int)(call++ % rotations), out->error, sizeof out->error) != 0)
       return out->stop_reason = "error", -1;
     if (call >= 100000) break;
-    if (o->warmup_max_s > 0 && clock_s(CLOCK_MONOTONIC) - t0 >= o->warmup_max_s) break;
+    if (o->warmup_max_s > 0 && bench_clock_s(CLOCK_MONOTONIC) - t0 >= o->warmup_max_s) break;
   }
-  double per_call = (clock_s(CLOCK_MONOTONIC) - t0) / (double)call;
+  double per_call = (bench_clock_s(CLOCK_MONOTONIC) - t0) / (double)call;
   int64_t calls = per_call > 0 ? (int64_t)ceil(o->min_rep_s / per_call) : 1;
   out->calls_per_rep = calls < 1 ? 1 : calls;
 
@@ -90,11 +85,11 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
   out->foreign_load = -1;
   for (;;) {
     if (*stop) return out->stop_reason = "interrupted", 1;
-    double w0 = clock_s(CLOCK_MONOTONIC), p0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    double w0 = bench_clock_s(CLOCK_MONOTONIC), p0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
     for (int64_t i = 0; i < out->calls_per_rep; ++i)
       if (op->run(state, (int)(call++ % rotations), out->error, sizeof out->error) != 0)
         return out->stop_reason = "error", -1;
-    double w = clock_s(CLOCK_MONOTONIC) - w0, p = clock_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
+    double w = bench_clock_s(CLOCK_MONOTONIC) - w0, p = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
     out->real_s[out->reps] = w / (double)out->calls_per_rep;
     out->cpu_s[out->reps] = p / (double)out->calls_per_rep;
     out->reps++;

@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "pilot.h"
+#include "cpu_load.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -33,11 +34,7 @@
 #define LONG_CALL_S 0.1
 #define MAX_TIMED 64
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 int bench_workload_cost(const bench_instance *in, const bench_env *env, bench_cost *cost,
                         int *rotations) {

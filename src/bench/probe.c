@@ -3,6 +3,7 @@
  * probe.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "probe.h"
+#include "cpu_load.h"
 #include "workload_data.h"
 
 #include <omp.h>
@@ -19,11 +20,7 @@
 #define PASS_SECONDS 0.03
 #define PASSES 7
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 static pal_cpu_info cpu_info(void) {
   pal_cpu_info cpu;
@@ -182,11 +179,7 @@ const char *bench_probe_missing(bench_roof r) {
   }
 }
 
-static double thread_cpu_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+static double thread_cpu_s(void) { return bench_clock_s(CLOCK_THREAD_CPUTIME_ID); }
 
 /* Runs loop(iters) on every thread at once; the pass's aggregate FLOP/s, each
  * thread's rate over the CPU time it got. Other processes time-sharing our

@@ -25,6 +25,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "runner.h"
+#include "cpu_load.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,11 +61,7 @@ static pal_context *context_for(context_cache *c, int threads, char *why, size_t
   return ctx;
 }
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 static void iso_date(char *buf, size_t size) {
   time_t t = time(NULL);

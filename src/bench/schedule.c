@@ -26,6 +26,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "schedule.h"
+#include "cpu_load.h"
 
 #include <errno.h>
 #include <math.h>
@@ -98,11 +99,7 @@ struct bench_schedule {
   json_t **ctx; /* per family index */
 };
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 static const char *fmt_s(char *buf, size_t size, double s) {
   if (s >= 1)
