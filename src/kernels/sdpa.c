@@ -31,20 +31,10 @@ static pal_status check_apart(const void *q, const void *k, const void *v, void 
                               pal_dtype dtype, const pal_sdpa_shape *sh,
                               const pal_attention_options *options, pal_error *err) {
   const size_t es = pal_dtype_size(dtype);
-  const int64_t rows = (int64_t)sh->batch * sh->num_q_heads * sh->q_len;
   const int64_t kv = (int64_t)sh->batch * sh->num_kv_heads * sh->kv_len * sh->head_dim;
-  pal__extent outs[2], ins[4];
-  int no = 0, ni = 0;
-  outs[no++] = pal__extent_flat("out", out, rows * sh->head_dim, es);
-  if (options && options->lse)
-    outs[no++] = pal__extent_flat("options.lse", options->lse, rows, sizeof(float));
-  ins[ni++] = pal__extent_flat("q", q, rows * sh->head_dim, es);
-  ins[ni++] = pal__extent_flat("k", k, kv, es);
-  ins[ni++] = pal__extent_flat("v", v, kv, es);
-  if (options && options->alibi_slopes)
-    ins[ni++] = pal__extent_flat("options.alibi_slopes", options->alibi_slopes, sh->num_q_heads,
-                                 sizeof(float));
-  return pal__check_apart(outs, no, ins, ni, err);
+  const pal__extent kvx[2] = {pal__extent_flat("k", k, kv, es), pal__extent_flat("v", v, kv, es)};
+  return pal__check_attention_apart(q, out, es, (int64_t)sh->batch * sh->num_q_heads * sh->q_len,
+                                    sh->head_dim, options, sh->num_q_heads, kvx, 2, err);
 }
 
 /* prefill engine (begin) */
@@ -68,7 +58,8 @@ static pal_status sdpa_on_prefill_engine(const pal_context *ctx, const void *q, 
   }
   const pal__prefill_problem prob = {
       &ctx->kernels, dtype, dtype, hq, hkv, (int32_t)d,
-      pal__softmax_scale(options, (int32_t)d), sh->causal != 0, options ? options->window : 0, options ? options->softcap : 0.0f,
+      pal__softmax_scale(options, (int32_t)d), sh->causal != 0, options ? options->window : 0,
+      options ? options->softcap : 0.0f,
       options ? options->alibi_slopes : NULL, d, lq * d, 1, lq, 0, 0, lk * d, d,
       pal__resolve_threads(ctx, options)};
   const pal_status st = pal__prefill_run(&prob, seqs, b, err);

@@ -257,26 +257,35 @@ static int page_table_extents(const pal_page_table *t, pal__extent *x) {
   return 3;
 }
 
-pal_status pal__check_paged_apart(const void *q, void *out, pal_dtype q_dtype, int64_t rows,
-                                  int32_t num_q_heads, const pal_kv_pool *pool,
-                                  const pal_page_table *pages, const int32_t *qo_indptr,
-                                  const pal_attention_options *options, pal_error *err) {
-  const int64_t elems = rows * num_q_heads * pool->head_dim;
-  const size_t qes = pal_dtype_size(q_dtype);
-  pal__extent outs[2], ins[8];
+pal_status pal__check_attention_apart(const void *q, void *out, size_t q_elem, int64_t rows,
+                                     int32_t head_dim, const pal_attention_options *options,
+                                     int32_t num_q_heads, const pal__extent *kv, int num_kv,
+                                     pal_error *err) {
+  pal__extent outs[2], ins[PAL__MAX_KV_EXTENTS + 2];
   int no = 0, ni = 0;
-  outs[no++] = pal__extent_flat("out", out, elems, qes);
+  outs[no++] = pal__extent_flat("out", out, rows * head_dim, q_elem);
   if (options && options->lse)
-    outs[no++] = pal__extent_flat("options.lse", options->lse, rows * num_q_heads, sizeof(float));
-  ins[ni++] = pal__extent_flat("q", q, elems, qes);
-  ins[ni++] = pal__extent_pool("pool.k", pool->k, pool);
-  ins[ni++] = pal__extent_pool("pool.v", pool->v, pool);
-  ni += page_table_extents(pages, ins + ni);
-  if (qo_indptr)
-    ins[ni++] = pal__extent_flat("qo_indptr", qo_indptr, (int64_t)pages->num_seqs + 1,
-                                 sizeof(int32_t));
+    outs[no++] = pal__extent_flat("options.lse", options->lse, rows, sizeof(float));
+  ins[ni++] = pal__extent_flat("q", q, rows * head_dim, q_elem);
+  for (int i = 0; i < num_kv && i < PAL__MAX_KV_EXTENTS; ++i) ins[ni++] = kv[i];
   if (options && options->alibi_slopes)
     ins[ni++] = pal__extent_flat("options.alibi_slopes", options->alibi_slopes, num_q_heads,
                                  sizeof(float));
   return pal__check_apart(outs, no, ins, ni, err);
+}
+
+pal_status pal__check_paged_apart(const void *q, void *out, pal_dtype q_dtype, int64_t rows,
+                                  int32_t num_q_heads, const pal_kv_pool *pool,
+                                  const pal_page_table *pages, const int32_t *qo_indptr,
+                                  const pal_attention_options *options, pal_error *err) {
+  pal__extent kv[PAL__MAX_KV_EXTENTS];
+  int n = 0;
+  kv[n++] = pal__extent_pool("pool.k", pool->k, pool);
+  kv[n++] = pal__extent_pool("pool.v", pool->v, pool);
+  n += page_table_extents(pages, kv + n);
+  if (qo_indptr)
+    kv[n++] = pal__extent_flat("qo_indptr", qo_indptr, (int64_t)pages->num_seqs + 1,
+                               sizeof(int32_t));
+  return pal__check_attention_apart(q, out, pal_dtype_size(q_dtype), rows * num_q_heads,
+                                    pool->head_dim, options, num_q_heads, kv, n, err);
 }

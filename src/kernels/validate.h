@@ -7,6 +7,7 @@
 #ifndef PAL_VALIDATE_H
 #define PAL_VALIDATE_H
 
+#include "overlap.h"
 #include "pal/pal.h"
 
 pal_status pal__check_dtype(pal_dtype dtype, const char *what, pal_error *err);
@@ -47,7 +48,20 @@ pal_status pal__check_paged_attention(const pal_context *ctx, pal_dtype q_dtype,
  * is 0 (either sign; zero-initialised options get the default). */
 float pal__softmax_scale(const pal_attention_options *options, int32_t head_dim);
 
-/* PAL_E_ALIAS when out ([rows, num_q_heads, head_dim] in q_dtype) or
+/* Most arrays besides q an attention call reads: K, V, three page-table
+ * arrays and qo_indptr. */
+#define PAL__MAX_KV_EXTENTS 6
+
+/* PAL_E_ALIAS when out (rows x head_dim elements of q_elem bytes) or
+ * options.lse (rows floats) shares memory with q (shaped like out), with one
+ * of the num_kv (<= PAL__MAX_KV_EXTENTS) arrays `kv` (K, V, page tables...),
+ * with the ALiBi slopes (num_q_heads floats), or when out and lse share memory. */
+pal_status pal__check_attention_apart(const void *q, void *out, size_t q_elem, int64_t rows,
+                                     int32_t head_dim, const pal_attention_options *options,
+                                     int32_t num_q_heads, const pal__extent *kv, int num_kv,
+                                     pal_error *err);
+
+/* The same for a paged call: out ([rows, num_q_heads, head_dim] in q_dtype) or
  * options.lse ([rows, num_q_heads] fp32) shares memory with anything a paged
  * call reads: q, the pool's K and V, the page table's arrays, qo_indptr (when
  * not NULL) and the ALiBi slopes; or when out and lse share memory. K and V
