@@ -23,6 +23,9 @@ echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; retu
 # the test suite runs Google Benchmark's compare.py (Debian's python3) on pal bench output
 [[ -f /usr/share/benchmark/compare.py ]] || missing+=(libbenchmark-tools)
 /usr/bin/python3 -c 'import numpy, scipy' >/dev/null 2>&1 || missing+=(python3-numpy python3-scipy)
+# scripts/analyze_benchmarks.py (the seed guide's analyzer command) runs its Python plotters
+# under Debian's python3 when `python` lacks them: pandas reads pal analyze's table, matplotlib draws
+/usr/bin/python3 -c 'import pandas, matplotlib' >/dev/null 2>&1 || missing+=(python3-pandas python3-matplotlib)
 # the Python package (scripts/python-env.sh): a venv with pip, and Python.h for its C extension
 /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 /usr/bin/python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(

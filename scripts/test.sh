@@ -38,8 +38,10 @@ done
 if [[ " ${configs[*]} " == *" release "* ]]; then
   echo "==> [python] .venv + pal package (scripts/python-env.sh)"
   scripts/python-env.sh
-  echo "==> [python] pytest tests/python"
-  .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+  echo "==> [python] pytest tests/python tests/analyze/python"
+  # tests/analyze/python: scripts/analyze_benchmarks.py end to end (it finds Debian's
+  # python3 with pandas + matplotlib itself; the pal it runs is build/test-release/pal)
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/python tests/analyze/python
   configs+=(python)
 fi
 # --- python (end)

@@ -7,10 +7,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "plot.h"
 #include "results.h"
+#include "style.h"
+#include "table_csv.h"
 
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -104,6 +107,76 @@ static int cmp_order(const void *pa, const void *pb) {
   return (x->order > y->order) - (x->order < y->order);
 }
 
+/* --kernel: the class names (pal has two spellings: the kernel is paged attention). */
+static int kernel_class(const char *name, anz_kernel *k) {
+  if (!strcasecmp(name, "pal") || !strcasecmp(name, "paged_attention")) *k = ANZ_K_PAL;
+  else if (!strcasecmp(name, "sdpa")) *k = ANZ_K_SDPA;
+  else if (!strcasecmp(name, "other")) *k = ANZ_K_OTHER;
+  else return 0;
+  return 1;
+}
+
+int anz_kernel_filter_match(const anz_row *r, const char *name) {
+  anz_kernel k;
+  if (kernel_class(name, &k) && r->kernel == k) return 1;
+  return r->kernel_name && !strcasecmp(r->kernel_name, name);
+}
+
+static int cmp_casestr(const void *a, const void *b) {
+  return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* What --kernel could have named: the classes present, then the distinct
+ * kernel_names that are not a class's spelling, sorted, case ignored. */
+static void print_known_kernels(const anz_table *t, FILE *err) {
+  static const char *const class_label[ANZ_K_COUNT] = {"pal (paged_attention)", "sdpa", "other"};
+  int seen[ANZ_K_COUNT] = {0};
+  const char **names = malloc((t->nrows ? t->nrows : 1) * sizeof *names);
+  size_t nn = 0, listed = 0;
+  anz_kernel k;
+  for (size_t i = 0; i < t->nrows; ++i) {
+    const anz_row *r = t->rows[i];
+    seen[r->kernel] = 1;
+    if (names && r->kernel_name && !kernel_class(r->kernel_name, &k)) names[nn++] = r->kernel_name;
+  }
+  for (int c = 0; c < ANZ_K_COUNT; ++c)
+    if (seen[c]) fprintf(err, "%s%s", listed++ ? ", " : "", class_label[c]);
+  if (names) {
+    qsort(names, nn, sizeof *names, cmp_casestr);
+    for (size_t i = 0; i < nn; ++i)
+      if (i == 0 || strcasecmp(names[i - 1], names[i])) fprintf(err, "%s%s", listed++ ? ", " : "", names[i]);
+  }
+  if (!listed) fprintf(err, "none (no rows)");
+  free(names);
+}
+
+/* --kernel (after newest-wins, so an older run of another kernel cannot
+ * stand in for a superseded one): keeps the rows any name matches, in
+ * order. Every name must match a row, or it is a usage error (2). */
+static int filter_kernels(const anz_options *o, anz_table *t) {
+  if (!o->nkernels) return 0;
+  int bad = 0;
+  for (size_t k = 0; k < o->nkernels; ++k) {
+    size_t i = 0;
+    while (i < t->nrows && !anz_kernel_filter_match(t->rows[i], o->kernels[k])) ++i;
+    if (i < t->nrows) continue;
+    fprintf(o->err, "pal analyze: --kernel %s: no such kernel in the data; known: ", o->kernels[k]);
+    print_known_kernels(t, o->err);
+    fprintf(o->err, "\n");
+    bad = 1;
+  }
+  if (bad) return 2;
+  size_t w = 0;
+  for (size_t i = 0; i < t->nrows; ++i) {
+    size_t k = 0;
+    while (k < o->nkernels && !anz_kernel_filter_match(t->rows[i], o->kernels[k])) ++k;
+    if (k < o->nkernels) t->rows[w++] = t->rows[i];
+  }
+  t->rows_filtered = t->nrows - w;
+  t->nrows = w;
+  return 0;
+}
+
 int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
   memset(t, 0, sizeof *t);
   t->opts = o;
@@ -148,11 +221,15 @@ int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
       }
       t->ndropped += !d->duplicate;
     }
+  int rc = filter_kernels(o, t);
+  if (rc) return rc;
   t->rows_contended = t->rows_suspect = 0;
   for (size_t i = 0; i < t->nrows; ++i) {
     t->rows_contended += t->rows[i]->counter[ANZ_C_FOREIGN_LOAD] > ANZ_CONTENDED_LOAD;
     t->rows_suspect += t->rows[i]->probe_suspect != 0;
   }
+  /* after --kernel: a filtered analysis takes the palette from its start */
+  anz_assign_colours(t->rows, t->nrows);
   return 0;
 }
 
@@ -220,10 +297,11 @@ int anz_run(const anz_options *o) {
   }
   anz_table t;
   int exit_status = 0;
-  if (anz_table_load(o, paths, npaths, &t) != 0) {
-    fprintf(o->err, "pal analyze: out of memory\n");
+  int lrc = anz_table_load(o, paths, npaths, &t);
+  if (lrc != 0) {
+    if (lrc < 0) fprintf(o->err, "pal analyze: out of memory\n");
     exit_status = 2;
-    goto out;
+    goto out_table;
   }
   size_t files_read = 0, files_skipped = 0, rows_skipped = 0;
   for (size_t i = 0; i < t.nfiles; ++i) {
@@ -282,6 +360,17 @@ int anz_run(const anz_options *o) {
       }
     }
   }
+  /* the table is written while gnuplot draws */
+  char why[512];
+  int table_failed = 0;
+  if (o->table_path) {
+    if (anz_write_table_csv(&t, o->table_path, why, sizeof why) != 0) {
+      fprintf(o->err, "pal analyze: %s\n", why);
+      table_failed = 1;
+    } else if (o->verbose) {
+      fprintf(o->out, "pal analyze: table of %zu rows written to %s\n", t.nrows, o->table_path);
+    }
+  }
   for (size_t i = 0; i < anz_plotter_count; ++i) {
     if (!jobs[i]) continue;
     if (anz_plot_finish(jobs[i], pl[i].note, sizeof pl[i].note) != 0) {
@@ -292,22 +381,26 @@ int anz_run(const anz_options *o) {
       pl[i].status = ANZ_PLOT_DRAWN;
     }
   }
-  char rpath[4200], why[512];
+  char rpath[4200];
   snprintf(rpath, sizeof rpath, "%s/results.json", o->output_dir);
+  int results_failed = 0;
   if (anz_write_results(&t, pl, anz_plotter_count, rpath, why, sizeof why) != 0) {
     fprintf(o->err, "pal analyze: %s\n", why);
-    exit_status = 2;
+    results_failed = 1;
   }
+  if (results_failed || table_failed) exit_status = 2;
   size_t drawn = 0, skipped_plots = 0;
   for (size_t i = 0; i < anz_plotter_count; ++i) {
     drawn += pl[i].status == ANZ_PLOT_DRAWN;
     skipped_plots += pl[i].status == ANZ_PLOT_SKIPPED;
   }
+  char filtered[64] = "";
+  if (o->nkernels) snprintf(filtered, sizeof filtered, ", %zu left out by --kernel", t.rows_filtered);
   fprintf(o->out,
-          "pal analyze: %zu files read (%zu rows used, %zu superseded by newer runs), %zu files skipped, %zu rows "
+          "pal analyze: %zu files read (%zu rows used, %zu superseded by newer runs%s), %zu files skipped, %zu rows "
           "skipped; %zu plots drawn, %zu without data; %s\n",
-          files_read, t.nrows, t.rows_superseded, files_skipped, rows_skipped, drawn, skipped_plots,
-          exit_status == 2 ? "results.json NOT written" : rpath);
+          files_read, t.nrows, t.rows_superseded, filtered, files_skipped, rows_skipped, drawn, skipped_plots,
+          results_failed ? "results.json NOT written" : rpath);
   if (t.rows_contended)
     fprintf(o->out,
             "pal analyze: WARNING: %zu of %zu results were measured while other processes took more than "
@@ -329,7 +422,6 @@ int anz_run(const anz_options *o) {
   free(jobs);
 out_table:
   anz_table_free(&t);
-out:
   for (size_t i = 0; i < npaths; ++i) free(paths[i]);
   free(paths);
   return exit_status;

@@ -24,6 +24,9 @@ typedef struct anz_options {
   int no_plots;          /* results.json only */
   size_t max_file_bytes; /* 0: no limit */
   const char *gnuplot;   /* program to run; NULL: "gnuplot" */
+  const char *table_path; /* --table: the normalised table as CSV (table_csv.h); NULL: none */
+  const char *const *kernels; /* --kernel: keep only rows of these kernels (anz_kernel_filter_match) */
+  size_t nkernels;            /* 0: every kernel */
   FILE *out, *err;       /* progress and diagnostics (stdout, stderr) */
 } anz_options;
 
@@ -38,6 +41,7 @@ typedef struct anz_table {
   anz_row **rows; /* kept rows, in a stable order */
   size_t nrows;
   size_t rows_superseded; /* older runs dropped by newest-wins */
+  size_t rows_filtered;   /* newest rows left out by --kernel */
   size_t rows_contended;  /* kept rows whose foreign_load exceeds ANZ_CONTENDED_LOAD */
   size_t rows_suspect;    /* kept rows flagged probe_suspect (table.h, ANZ_PROBE_MARGIN) */
   size_t ndropped;        /* instances the runs' time budgets dropped (by name and file, each once) */
@@ -50,7 +54,13 @@ int anz_run(const anz_options *opts);
 
 /* The steps, for tests. */
 int anz_collect_inputs(const anz_options *o, char ***paths, size_t *n);
+/* Loads, keeps the newest run per instance (unless all_runs), applies
+ * --kernel, counts, assigns colours. 0 ok; -1 out of memory; 2 a --kernel
+ * name matched no row (said on o->err; the table is still to be freed). */
 int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t);
+/* --kernel NAME: the kernel class (pal or paged_attention, sdpa, other) or
+ * the row's kernel_name, case ignored. */
+int anz_kernel_filter_match(const anz_row *r, const char *name);
 void anz_table_free(anz_table *t);
 /* One line on err: how many kept rows are probe_suspect, and the first few. */
 void anz_warn_probe_suspect(const anz_table *t, FILE *err);

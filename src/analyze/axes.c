@@ -143,6 +143,7 @@ int anz_row_offer_text(anz_row *row, anz_strings *s, const char *key, const char
     case ANZ_REF_KERNEL:
       /* explicit kernel names are classified; "other" may still be refined by names */
       if (row->kernel == ANZ_K_OTHER) row->kernel = anz_kernel_classify(text);
+      if (!row->kernel_name && *text) row->kernel_name = anz_strdup(s, text);
       break;
     case ANZ_REF_FAMILY:
       if (!row->family && *text) row->family = anz_strdup(s, text);
@@ -171,6 +172,43 @@ int anz_row_offer(anz_row *row, anz_strings *s, const char *key, const anz_jvalu
     return anz_row_offer_text(row, s, key, t);
   }
   return anz_axis_lookup(key).kind != ANZ_REF_NONE;
+}
+
+void anz_row_add_param(anz_row *row, anz_strings *s, const char *key, size_t klen, const char *value, size_t vlen) {
+  /* a new string per parameter: instances have a handful, so the arena's
+   * copies of the shorter prefixes cost little and no buffer can be too small */
+  size_t old = row->params ? strlen(row->params) : 0;
+  size_t n = old + (old ? 1 : 0) + klen + 1 + vlen;
+  char *out = anz_stralloc(s, n);
+  if (!out) return;
+  char *w = out;
+  if (old) {
+    memcpy(w, row->params, old);
+    w += old;
+    *w++ = '/';
+  }
+  memcpy(w, key, klen);
+  w += klen;
+  *w++ = '=';
+  memcpy(w, value, vlen);
+  row->params = out;
+}
+
+int anz_row_offer_param(anz_row *row, anz_strings *s, const char *key, const anz_jvalue *v) {
+  if (!key || !v) return 0;
+  if (anz_axis_lookup(key).kind != ANZ_REF_NONE) return anz_row_offer(row, s, key, v);
+  const char *text;
+  size_t len;
+  switch (v->type) {
+    case ANZ_JSTRING: text = v->u.str, len = strlen(v->u.str); break;
+    case ANZ_JNUMBER: text = v->u.str, len = v->len; break; /* its JSON text: 64, 1e-3 */
+    case ANZ_JTRUE: text = "true", len = 4; break;
+    case ANZ_JFALSE: text = "false", len = 5; break;
+    case ANZ_JNULL: text = "null", len = 4; break;
+    default: return 0; /* objects, arrays: no one-line value */
+  }
+  anz_row_add_param(row, s, key, strlen(key), text, len);
+  return 0;
 }
 
 anz_kernel anz_kernel_classify(const char *text) {
@@ -278,7 +316,7 @@ void anz_offer_gb_name(anz_row *row, anz_strings *s, const char *run_name) {
       pos_axes[0] = positional[i].axes[0];
       pos_axes[1] = positional[i].axes[1];
     }
-  int npos = 0;
+  int npos = 0, nnamed = 0;
   anz_study first_named = ANZ_STUDY_NONE;
   const char *p = slash;
   while (p && *p == '/') {
@@ -287,14 +325,20 @@ void anz_offer_gb_name(anz_row *row, anz_strings *s, const char *run_name) {
     size_t len = e ? (size_t)(e - part) : strlen(part);
     char buf[128];
     snprintf(buf, sizeof buf, "%.*s", (int)(len < 127 ? len : 127), part);
-    char *colon = strchr(buf, ':');
+    const char *colon = memchr(part, ':', len);
     if (colon) {
-      *colon = '\0';
-      anz_axis_ref r = anz_axis_lookup(buf);
-      if (r.kind != ANZ_REF_NONE) {
-        anz_row_offer_text(row, s, buf, colon + 1);
-        if (first_named == ANZ_STUDY_NONE) first_named = study_of_axis(r);
-      }
+      size_t klen = (size_t)(colon - part);
+      char *bc = klen < sizeof buf - 1 ? buf + klen : NULL; /* the colon in buf, unless cut off */
+      if (bc) *bc = '\0';
+      anz_axis_ref r = bc ? anz_axis_lookup(buf) : (anz_axis_ref){ANZ_REF_NONE, 0};
+      /* rule 5: the first named argument decides, whatever it is; a family
+       * whose first argument has no axis (tokens:1) sweeps nothing we plot,
+       * though a later part (head_dim:128) is one of its fixed settings */
+      if (nnamed++ == 0) first_named = study_of_axis(r);
+      if (r.kind != ANZ_REF_NONE)
+        anz_row_offer_text(row, s, buf, bc + 1);
+      else
+        anz_row_add_param(row, s, part, klen, colon + 1, len - klen - 1);
     } else {
       double d = text_number(buf);
       if (isfinite(d)) {

@@ -23,6 +23,7 @@
 #include "../common/atomic_file.h"
 #include "pal/version.h"
 #include "plot.h"
+#include "style.h"
 
 extern char **environ;
 
@@ -84,20 +85,38 @@ static void sb_num(sbuf *b, double v) {
     sb_printf(b, "\tNaN");
 }
 
-/* ---------------------------------------------------------------- style */
-static const char *colour(const anz_series *s) {
-  static const char *const pal[] = {"#024645", "#2a9d8f", "#0b6e4f", "#6fb3a8", "#1b4965", "#5fa8d3"};
-  static const char *const sdpa[] = {"#000000", "#555555", "#8a8a8a", "#b03030", "#7f4f24", "#3d405b"};
-  static const char *const other[] = {"#8b4513", "#d2691e", "#6a3d9a", "#1f78b4", "#e31a1c", "#33a02c"};
-  const char *const *set = s->kernel == ANZ_K_PAL ? pal : s->kernel == ANZ_K_SDPA ? sdpa : other;
-  return set[s->variant % 6];
-}
+/* ---------------------------------------------------------------- layout
+ * A figure is a grid of panels (one row per group, i.e. per op; one column
+ * per metric) above one legend strip that all panels share: legends never sit
+ * on the data. Sizes in pixels; gnuplot gets screen fractions. */
+#define PANEL_W 680
+#define PANEL_H 470
+#define TITLE_H 46
+#define NOTE_H 22
+#define LEFT_PAD 60
+#define ROOF_NAME_CHARS 34 /* the right margin that holds the roofs' names */
+#define ROOF_PAD (ROOF_NAME_CHARS * 7)
+#define KEY_ROW_H 20
+#define REF_COLOUR "#707070"
+#define SUSPECT_COLOUR "#d95f02" /* probe_suspect rings and the note that counts them */
+#define ROOF_COLOUR "#b03030"
 
-static int dash(const anz_series *s) { return s->source == ANZ_SRC_CPP ? 1 : s->source == ANZ_SRC_PY ? 2 : 4; }
-static int point_type(const anz_series *s) {
-  static const int pts[] = {7, 5, 9, 11, 13, 15};
-  return pts[(s->variant + (int)s->source) % 6];
-}
+/* A reference line (O(n), ...) of one panel, sampled so it can be written as
+ * data: it then spans only where the data is. */
+#define REF_SAMPLES 24
+typedef struct ref_line {
+  int group, panel, ref;
+  int n;
+  double x[REF_SAMPLES], y[REF_SAMPLES];
+} ref_line;
+
+typedef struct figure {
+  int rows, cols;
+  int w, h, key_h, key_cols;
+  int nkey; /* legend entries */
+  ref_line refs[ANZ_MAX_GROUPS * ANZ_MAX_PANELS * ANZ_MAX_REFS];
+  int nrefs;
+} figure;
 
 /* Log scale when the positive values span a decade or more. */
 static int decide_log(int requested, double lo, double hi) {
@@ -105,32 +124,162 @@ static int decide_log(int requested, double lo, double hi) {
   return lo > 0 && isfinite(hi) && hi / lo >= 10.0;
 }
 
-static void span(const anz_plot *p, int panel, int want_x, double *lo, double *hi) {
+static int panel_has(const anz_series *s, int group, int k) {
+  if (s->group != group) return 0;
+  for (size_t j = 0; j < s->n; ++j)
+    if (isfinite(s->pts[j].y[k])) return 1;
+  return 0;
+}
+
+/* The span of x or y (with error bars) over the series of one panel;
+ * positive values only when positive_only. */
+static void span(const anz_plot *p, int group, int k, int want_x, int positive_only, double *lo, double *hi) {
   *lo = INFINITY;
   *hi = -INFINITY;
-  for (size_t i = 0; i < p->nseries; ++i)
+  for (size_t i = 0; i < p->nseries; ++i) {
+    if (p->series[i].group != group) continue;
     for (size_t j = 0; j < p->series[i].n; ++j) {
       const anz_point *pt = &p->series[i].pts[j];
-      double v = want_x ? pt->x : pt->y[panel];
-      if (isfinite(v) && v > 0) {
-        if (v < *lo) *lo = v;
-        if (v > *hi) *hi = v;
+      double v[3] = {want_x ? pt->x : pt->y[k], want_x ? NAN : pt->lo[k], want_x ? NAN : pt->hi[k]};
+      if (!want_x && !isfinite(v[0])) continue;
+      for (int c = 0; c < 3; ++c)
+        if (isfinite(v[c]) && (!positive_only || v[c] > 0)) {
+          if (v[c] < *lo) *lo = v[c];
+          if (v[c] > *hi) *hi = v[c];
+        }
+    }
+  }
+}
+
+static int panel_logy(const anz_plot *p, int group, int k) {
+  double lo, hi;
+  span(p, group, k, 0, 1, &lo, &hi);
+  return decide_log(p->panel[k].logy, lo, hi);
+}
+
+static int panel_logx(const anz_plot *p, int group, int k) {
+  if (p->kind == ANZ_PLOT_BARS) return 0;
+  double lo, hi;
+  span(p, group, k, 1, 1, &lo, &hi);
+  return decide_log(p->panel[k].logx, lo, hi);
+}
+
+/* References are anchored on the data: fitted (for their fixed slope) to the
+ * panel's longest series, over that series' x range, and cut where they would leave
+ * the panel's data range, so they never set the scale; one left with less
+ * than a factor of two in x (a sliver) is dropped, and a linear y axis gets
+ * none (a power law there only squashes the data). */
+static void make_refs(const anz_plot *p, figure *f) {
+  f->nrefs = 0;
+  for (int g = 0; g < p->ngroups; ++g)
+    for (int k = 0; k < p->npanels; ++k) {
+      const anz_panel *pn = &p->panel[k];
+      if (pn->nrefs == 0 || !panel_logy(p, g, k)) continue;
+      const anz_series *anchor = NULL;
+      size_t best = 0;
+      for (size_t i = 0; i < p->nseries; ++i) {
+        const anz_series *s = &p->series[i];
+        size_t m = 0;
+        if (!panel_has(s, g, k)) continue;
+        for (size_t j = 0; j < s->n; ++j) m += isfinite(s->pts[j].y[k]) && s->pts[j].y[k] > 0 && s->pts[j].x > 0;
+        if (m > best) best = m, anchor = s;
+      }
+      if (!anchor || best < 2) continue;
+      double xmin = NAN, xmax = NAN;
+      for (size_t j = 0; j < anchor->n; ++j) {
+        const anz_point *pt = &anchor->pts[j];
+        if (!(isfinite(pt->y[k]) && pt->y[k] > 0 && pt->x > 0)) continue;
+        if (isnan(xmin)) xmin = pt->x;
+        xmax = pt->x;
+      }
+      double ylo, yhi;
+      span(p, g, k, 0, 1, &ylo, &yhi);
+      int logx = panel_logx(p, g, k);
+      for (int r = 0; r < pn->nrefs && f->nrefs < (int)(sizeof f->refs / sizeof f->refs[0]); ++r) {
+        double s = pn->ref_slope[r];
+        if (!(s > 0)) continue;
+        /* y = c x^s through the anchor series' points (least squares in log space), so one noisy
+         * first point does not throw it off: log c = mean(log y - s log x) */
+        double sum = 0;
+        size_t m = 0;
+        for (size_t j = 0; j < anchor->n; ++j) {
+          const anz_point *pt = &anchor->pts[j];
+          if (isfinite(pt->y[k]) && pt->y[k] > 0 && pt->x > 0) sum += log(pt->y[k]) - s * log(pt->x), ++m;
+        }
+        double x0 = xmin, y0 = exp(sum / (double)m) * pow(xmin, s);
+        /* y0 (x/x0)^s within [ylo, yhi] <=> x within [x0 (ylo/y0)^(1/s), x0 (yhi/y0)^(1/s)] */
+        double a = fmax(xmin, x0 * pow(ylo / y0, 1 / s)), b = fmin(xmax, x0 * pow(yhi / y0, 1 / s));
+        if (!(b >= 2 * a)) continue;
+        ref_line *rl = &f->refs[f->nrefs++];
+        rl->group = g, rl->panel = k, rl->ref = r;
+        rl->n = REF_SAMPLES;
+        for (int i = 0; i < REF_SAMPLES; ++i) {
+          double t = (double)i / (REF_SAMPLES - 1);
+          rl->x[i] = logx ? a * pow(b / a, t) : a + (b - a) * t;
+          rl->y[i] = y0 * pow(rl->x[i] / x0, s);
+        }
       }
     }
 }
 
+static int ref_drawn(const figure *f, int k, int r) {
+  for (int i = 0; i < f->nrefs; ++i)
+    if (f->refs[i].panel == k && f->refs[i].ref == r) return 1;
+  return 0;
+}
+
+/* Legend entries and the label width they need. */
+static int key_entries(const anz_plot *p, const figure *f, size_t *longest) {
+  int e = 0;
+  *longest = 8;
+#define TAKE(label)                                   \
+  do {                                                \
+    size_t l_ = strlen(label);                        \
+    if (l_ > *longest) *longest = l_;                 \
+    ++e;                                              \
+  } while (0)
+  for (size_t i = 0; i < p->nseries; ++i) TAKE(p->series[i].label);
+  for (int k = 0; k < p->npanels; ++k) {
+    for (int r = 0; r < p->panel[k].nrefs; ++r)
+      if (ref_drawn(f, k, r)) TAKE(p->panel[k].ref_label[r]);
+    if (p->panel[k].unity_line) TAKE("parity");
+  }
+  for (int c = 0; c < p->nceilings; ++c) TAKE("roof machine: bw_peak (avx512) 100 GB/s x AI, fp32_fma512 1.23 TFLOP/s");
+  if (p->npoints_suspect) TAKE("probe_suspect: above its probed roof (utilisation > 1.05)");
+#undef TAKE
+  return e;
+}
+
+static void lay_out(const anz_plot *p, figure *f) {
+  make_refs(p, f);
+  f->rows = p->ngroups > 0 ? p->ngroups : 1;
+  f->cols = p->npanels > 0 ? p->npanels : 1;
+  f->w = LEFT_PAD + PANEL_W * f->cols + (p->nceilings > 0 ? ROOF_PAD : 0);
+  size_t longest;
+  f->nkey = key_entries(p, f, &longest);
+  int colw = (int)longest * 7 + 70;
+  f->key_cols = (f->w - 40) / colw;
+  if (f->key_cols < 1) f->key_cols = 1;
+  if (f->key_cols > f->nkey) f->key_cols = f->nkey > 0 ? f->nkey : 1;
+  int key_rows = (f->nkey + f->key_cols - 1) / f->key_cols;
+  f->key_h = f->nkey > 0 ? KEY_ROW_H * key_rows + 26 : 0;
+  f->h = TITLE_H + (p->note[0] ? NOTE_H : 0) + PANEL_H * f->rows + f->key_h;
+}
+
 /* ---------------------------------------------------------------- .dat */
-static void write_dat(const anz_plot *p, sbuf *b) {
+static void write_dat(const anz_plot *p, const figure *f, sbuf *b) {
   sb_printf(b, "# %s.dat - data of %s.png, written by pal analyze %s\n", p->name, p->name, PAL_VERSION_STRING);
-  sb_printf(b, "# one block per series (gnuplot: index N); tab-separated columns:\n# %s", p->xkey);
+  sb_printf(b, "# one block per series (gnuplot: index N), then the reference lines; tab-separated columns:\n# %s",
+            p->xkey);
   for (int k = 0; k < p->npanels; ++k)
     sb_printf(b, "\t%s\t%s_low\t%s_high", p->panel[k].metric, p->panel[k].metric, p->panel[k].metric);
   if (p->kind == ANZ_PLOT_SCATTER) sb_printf(b, "\tprobe_suspect");
-  sb_printf(b, "\tlabel\n");
+  sb_printf(b, "\tlabel\n# a reference block has two columns: %s and the panel's y\n", p->xkey);
   for (size_t i = 0; i < p->nseries; ++i) {
     const anz_series *s = &p->series[i];
     sb_printf(b, "%s# index %zu: ", i ? "\n\n" : "", i);
     sb_field(b, s->label);
+    if (p->ngroups > 1) sb_printf(b, " [%s]", p->group_name[s->group]);
     sb_printf(b, "\n");
     for (size_t j = 0; j < s->n; ++j) {
       const anz_point *pt = &s->pts[j];
@@ -146,11 +295,17 @@ static void write_dat(const anz_plot *p, sbuf *b) {
       sb_printf(b, "\n");
     }
   }
+  for (int i = 0; i < f->nrefs; ++i) {
+    const ref_line *rl = &f->refs[i];
+    sb_printf(b, "%s# index %zu: reference (panel %d.%d): ", p->nseries + (size_t)i ? "\n\n" : "",
+              p->nseries + (size_t)i, rl->group, rl->panel);
+    sb_field(b, p->panel[rl->panel].ref_label[rl->ref]);
+    sb_printf(b, "\n");
+    for (int j = 0; j < rl->n; ++j) sb_printf(b, "%.10g\t%.6g\n", rl->x[j], rl->y[j]);
+  }
 }
 
 /* ---------------------------------------------------------------- .gp */
-#define SUSPECT_COLOUR "#d95f02" /* probe_suspect rings and the note that counts them */
-
 static int several_machines(const anz_plot *p) {
   for (int c = 1; c < p->nceilings; ++c) {
     const char *a = p->ceiling[0].machine, *m = p->ceiling[c].machine;
@@ -158,8 +313,6 @@ static int several_machines(const anz_plot *p) {
   }
   return 0;
 }
-
-#define ROOF_NAME_CHARS 34 /* the right margin that holds the roofs' names */
 
 /* "fp32_fma512" (one machine) or "vm fp32_fma512", at most ROOF_NAME_CHARS */
 static void ceiling_name(const anz_plot *p, const anz_ceiling *ce, char *out, size_t cap) {
@@ -177,8 +330,7 @@ static void human(double v, const char *unit, char *out, size_t cap) {
 }
 
 /* "roof vm: bw_peak 20 GB/s x AI, fp32_fma512 1.2 TFLOP/s" */
-static void roof_legend(const anz_plot *p, const anz_ceiling *ce, char *out, size_t cap) {
-  (void)p;
+static void roof_legend(const anz_ceiling *ce, char *out, size_t cap) {
   char bw[40], fl[40];
   human(ce->bw, "B/s", bw, sizeof bw);
   int n = snprintf(out, cap, "roof %s: %s %s x AI", ce->machine ? ce->machine : "?", ce->bw_roof ? ce->bw_roof : "bw_peak",
@@ -189,57 +341,89 @@ static void roof_legend(const anz_plot *p, const anz_ceiling *ce, char *out, siz
   }
 }
 
-/* Legend entries of a plot, for a key laid out under the plot area (one
- * column: series labels can be long). */
-static int key_rows(const anz_plot *p) {
-  int entries = (int)p->nseries + p->nceilings + (p->npoints_suspect > 0);
-  return entries > 0 ? entries : 1;
+/* The look of a series, as plot-item options (also used by the legend). */
+static void series_style(const anz_plot *p, const anz_series *s, sbuf *b) {
+  const char *c = anz_colour_hex(s->colour);
+  switch (p->kind) {
+    case ANZ_PLOT_LINES:
+      sb_printf(b, "lc rgb \"%s\" dt %d lw %s pt %d ps 0.9", c, s->dash, s->kernel == ANZ_K_PAL ? "2.2" : "1.6", s->point);
+      break;
+    case ANZ_PLOT_SCATTER:
+      sb_printf(b, "lc rgb \"%s\" pt %d ps 1.1", c, s->point);
+      break;
+    case ANZ_PLOT_BARS:
+      if (s->fill <= 0) sb_printf(b, "lc rgb \"%s\" fs solid 0.85 border lc rgb \"#333333\"", c);
+      else sb_printf(b, "lc rgb \"%s\" fs pattern %d border lc rgb \"%s\"", c, s->fill, c);
+      break;
+  }
 }
 
-static void write_panel(const anz_plot *p, int k, sbuf *b) {
+static int ref_dash(int r) { return r == 0 ? 2 : r == 1 ? 4 : 5; }
+
+/* Screen fractions of a panel (g, k). */
+static void panel_box(const anz_plot *p, const figure *f, int g, int k, double box[4]) {
+  double W = f->w, H = f->h;
+  double plot_w = PANEL_W * f->cols + LEFT_PAD + (p->nceilings > 0 ? ROOF_PAD : 0);
+  box[0] = (k * PANEL_W) / W;
+  box[2] = (k == f->cols - 1 ? plot_w - k * PANEL_W : PANEL_W) / W;
+  box[1] = (f->key_h + (f->rows - 1 - g) * PANEL_H) / H;
+  box[3] = PANEL_H / H;
+}
+
+static void write_panel(const anz_plot *p, const figure *f, int g, int k, sbuf *b) {
   const anz_panel *pn = &p->panel[k];
   double xlo, xhi, ylo, yhi;
-  span(p, k, 1, &xlo, &xhi);
-  span(p, k, 0, &ylo, &yhi);
-  int logx = p->kind == ANZ_PLOT_BARS ? 0 : decide_log(pn->logx, xlo, xhi);
-  int logy = decide_log(pn->logy, ylo, yhi);
-  sb_printf(b, "  unset logscale; unset xtics; set xtics; set autoscale\n");
+  span(p, g, k, 1, 1, &xlo, &xhi);
+  int logx = panel_logx(p, g, k), logy = panel_logy(p, g, k);
+  span(p, g, k, 0, logy, &ylo, &yhi);
+  double box[4];
+  panel_box(p, f, g, k, box);
+  sb_printf(b, "  # panel %d.%d: ", g, k);
+  sb_field(b, pn->title);
+  if (p->ngroups > 1) sb_printf(b, " - %s", p->group_name[g]);
+  sb_printf(b, "\n  set origin %.5f, %.5f\n  set size %.5f, %.5f\n", box[0], box[1], box[2], box[3]);
+  sb_printf(b, "  unset logscale; unset xtics; set xtics; set autoscale; unset label; unset key\n");
+  sb_printf(b, "  set border; set ytics; set grid lc rgb \"#D3D3D3\" dt 3\n");
+  sb_printf(b, "  set lmargin 10; set bmargin %d; set tmargin %d\n", p->kind == ANZ_PLOT_BARS ? 5 : 4,
+            p->note[0] && g == 0 ? 5 : 3);
   sb_printf(b, "  set title ");
-  sb_quoted(b, pn->title);
+  if (p->ngroups > 1) {
+    char t[300];
+    snprintf(t, sizeof t, "%s: %s", p->group_name[g], pn->title);
+    sb_quoted(b, t);
+  } else {
+    sb_quoted(b, pn->title);
+  }
   sb_printf(b, "\n  set xlabel ");
   sb_quoted(b, p->xlabel);
   sb_printf(b, "\n  set ylabel ");
   sb_quoted(b, pn->ylabel);
-  sb_printf(b, "\n  set grid lc rgb \"#D3D3D3\" dt 3\n");
-  if (p->key_outside) /* below the plot area: never over the data */
-    sb_printf(b, "  set key outside below center vertical Left reverse maxrows %d box spacing 1.2\n  set bmargin %d\n",
-              key_rows(p), 5 + key_rows(p) * 6 / 5);
-  else
-    sb_printf(b, "  set key top left box opaque\n");
-  sb_printf(b, "  unset label\n");
-  if (p->note[0] && k == 0) { /* a finding, on the image: under the panel title, in red */
-    sb_printf(b, "  set title offset 0, 1.2\n  set tmargin 4.5\n  set label 1000 ");
+  sb_printf(b, "\n");
+  if (p->note[0] && g == 0 && k == 0) { /* a finding, on the image: under the panel title, in red */
+    sb_printf(b, "  set label 1000 ");
     sb_quoted(b, p->note);
-    sb_printf(b, " at graph 0.5, graph 1 center offset 0, 1.1 tc rgb \"%s\" font \",11\"\n", SUSPECT_COLOUR);
-  } else {
-    sb_printf(b, "  set title offset 0, 0\n  unset tmargin\n");
+    sb_printf(b, " at graph 0.5, graph 1 center offset 0, 2.2 tc rgb \"%s\" font \",11\"\n", SUSPECT_COLOUR);
   }
-  if (!p->key_outside) sb_printf(b, "  unset bmargin\n");
   if (logx) sb_printf(b, "  set logscale x %d\n", p->kind == ANZ_PLOT_SCATTER ? 10 : 2);
   if (logy) sb_printf(b, "  set logscale y 10\n");
-  int col = 2 + 3 * k;
-  size_t nbars = p->nseries ? p->nseries : 1;
-  double w = 0.8 / (double)nbars;
+  /* the y range is the data's (error bars included): references never set it */
+  if (isfinite(ylo) && isfinite(yhi) && p->kind != ANZ_PLOT_BARS && p->nceilings == 0) {
+    if (logy) sb_printf(b, "  set yrange [%.6g:%.6g]\n", ylo / 1.5, yhi * 1.5);
+    else if (yhi > ylo) sb_printf(b, "  set yrange [%.6g:%.6g]\n", ylo - 0.06 * (yhi - ylo), yhi + 0.06 * (yhi - ylo));
+  }
+  size_t nbars = 0, slot = 0;
+  for (size_t i = 0; i < p->nseries; ++i) nbars += p->series[i].group == g;
+  double w = 0.8 / (double)(nbars ? nbars : 1);
   if (p->kind == ANZ_PLOT_BARS) {
-    sb_printf(b, "  set style fill solid 0.85 border -1\n  set xrange [-0.6:%g]\n  set xtics (",
-              (double)p->ncategories - 0.4);
-    for (size_t c = 0; c < p->ncategories; ++c) {
+    size_t nc = p->group_cats[g] ? p->group_ncats[g] : p->ncategories;
+    sb_printf(b, "  set xrange [-0.6:%g]\n  set xtics (", (double)nc - 0.4);
+    for (size_t c = 0; c < nc; ++c) {
       sb_printf(b, "%s", c ? ", " : "");
-      sb_quoted(b, p->categories[c]);
+      sb_quoted(b, p->categories[p->group_cats[g] ? p->group_cats[g][c] : c]);
       sb_printf(b, " %zu", c);
     }
     sb_printf(b, ") rotate by -25\n");
-    if (logy) sb_printf(b, "  set yrange [%g:*]\n", ylo / 2);
+    if (logy && ylo > 0) sb_printf(b, "  set yrange [%g:%g]\n", ylo / 2, yhi * 1.6);
     else sb_printf(b, "  set yrange [0:*]\n");
   }
   if (p->nceilings > 0 && logx && xlo > 0) { /* show the ridge points too */
@@ -253,16 +437,6 @@ static void write_panel(const anz_plot *p, int k, sbuf *b) {
     }
     sb_printf(b, "  set xrange [%.6g:%.6g]\n", lo / 4, hi * 4);
   }
-  /* references anchored at the smallest x of the panel */
-  double x0 = NAN, y0 = NAN;
-  for (size_t i = 0; i < p->nseries; ++i)
-    for (size_t j = 0; j < p->series[i].n; ++j) {
-      const anz_point *pt = &p->series[i].pts[j];
-      if (isfinite(pt->y[k]) && pt->y[k] > 0 && pt->x > 0 && (isnan(x0) || pt->x < x0 || (pt->x == x0 && pt->y[k] < y0)))
-        x0 = pt->x, y0 = pt->y[k];
-    }
-  for (int r = 0; r < pn->nrefs && isfinite(x0); ++r)
-    sb_printf(b, "  ref%d(x) = %.6g * (x / %.6g) ** %g\n", r, y0, x0, pn->ref_slope[r]);
   if (p->nceilings > 0) { /* room above the highest roof, and for the roofs' names right of the plot */
     double top = yhi;
     for (int c = 0; c < p->nceilings; ++c)
@@ -270,7 +444,7 @@ static void write_panel(const anz_plot *p, int k, sbuf *b) {
     if (isfinite(top) && top > 0) sb_printf(b, "  set yrange [*:%.6g]\n", logy ? top * 3 : top * 1.15);
     sb_printf(b, "  set rmargin %d\n", ROOF_NAME_CHARS + 2);
   } else {
-    sb_printf(b, "  unset rmargin\n");
+    sb_printf(b, "  set rmargin %d\n", p->kind == ANZ_PLOT_BARS ? 7 : 3); /* bars: the last slanted name */
   }
   for (int c = 0; c < p->nceilings; ++c) {
     const anz_ceiling *ce = &p->ceiling[c];
@@ -279,103 +453,156 @@ static void write_panel(const anz_plot *p, int k, sbuf *b) {
       ceiling_name(p, ce, t, sizeof t);
       sb_printf(b, "  set label %d ", 1001 + c);
       sb_quoted(b, t);
-      sb_printf(b, " at graph 1, first %.6g left offset 0.8, 0 tc rgb \"#b03030\" font \",9\"\n",
-                ce->flops / p->yscale);
-    }
-    if (isfinite(ce->flops))
+      sb_printf(b, " at graph 1, first %.6g left offset 0.8, 0 tc rgb \"%s\" font \",9\"\n", ce->flops / p->yscale,
+                ROOF_COLOUR);
       sb_printf(b, "  roof%d(x) = (%.6g * x < %.6g ? %.6g * x : %.6g) / %g\n", c, ce->bw, ce->flops, ce->bw, ce->flops,
                 p->yscale);
-    else
+    } else {
       sb_printf(b, "  roof%d(x) = %.6g * x / %g\n", c, ce->bw, p->yscale);
+    }
+  }
+  int col = 2 + 3 * k, empty = 1;
+  for (size_t i = 0; i < p->nseries && empty; ++i) empty = !panel_has(&p->series[i], g, k);
+  if (empty && p->nceilings == 0) { /* no row of this group has this metric: a labelled, empty frame
+                                        (NaN alone cannot autoscale) */
+    sb_printf(b, "  unset logscale; set xrange [0:1]; set yrange [0:1]; unset xtics; unset ytics\n");
+    sb_printf(b, "  set label 999 \"no %s values in these rows\" at graph 0.5, graph 0.5 center\n", pn->metric);
+    sb_printf(b, "  plot NaN notitle\n");
+    return;
   }
   sb_printf(b, "  plot");
   int first = 1;
   for (size_t i = 0; i < p->nseries; ++i) {
     const anz_series *s = &p->series[i];
-    int any = 0; /* a series without values in this panel (no throughput) is left out */
-    for (size_t j = 0; j < s->n && !any; ++j) any = isfinite(s->pts[j].y[k]);
-    if (!any) continue;
+    if (s->group != g) continue;
+    size_t my_slot = slot++;
+    if (!panel_has(s, g, k)) continue; /* no values in this panel (no throughput) */
     sb_printf(b, "%s \\\n    datafile index %zu ", first ? "" : ",", i);
     first = 0;
     switch (p->kind) {
       case ANZ_PLOT_LINES:
-        sb_printf(b, "using 1:%d:%d:%d with yerrorlines lc rgb \"%s\" dt %d lw %s pt %d ps 0.8 title ", col, col + 1,
-                  col + 2, colour(s), dash(s), s->kernel == ANZ_K_PAL ? "2.5" : "1.5", point_type(s));
-        sb_quoted(b, s->label);
+        sb_printf(b, "using 1:%d:%d:%d with yerrorlines ", col, col + 1, col + 2);
+        series_style(p, s, b);
+        sb_printf(b, " notitle");
         break;
       case ANZ_PLOT_SCATTER:
-        sb_printf(b, "using 1:%d with points lc rgb \"%s\" pt %d ps 1.0 title ", col, colour(s), point_type(s));
-        sb_quoted(b, s->label);
+        sb_printf(b, "using 1:%d with points ", col);
+        series_style(p, s, b);
+        sb_printf(b, " notitle");
         break;
       case ANZ_PLOT_BARS: {
-        double off = ((double)i - (double)(nbars - 1) / 2.0) * w;
-        sb_printf(b, "using ($1%+.4f):%d:(%.4f) with boxes lc rgb \"%s\" title ", off, col, w, colour(s));
-        sb_quoted(b, s->label);
-        sb_printf(b, ", \\\n    datafile index %zu using ($1%+.4f):%d:%d:%d with yerrorbars lc rgb \"#444444\" pt -1 notitle",
-                  i, off, col, col + 1, col + 2);
+        double off = ((double)my_slot - (double)(nbars - 1) / 2.0) * w;
+        sb_printf(b, "using ($1%+.4f):%d:(%.4f) with boxes ", off, col, w);
+        series_style(p, s, b);
+        /* the spread as a capped vector from low to high (yerrorbars would put a point on the bar) */
+        sb_printf(b, " notitle, \\\n    datafile index %zu using ($1%+.4f):%d:(0):($%d-$%d) with vectors heads size "
+                     "screen 0.005,90 lc rgb \"#444444\" notitle",
+                  i, off, col + 1, col + 2, col + 1);
         break;
       }
     }
   }
   if (first) sb_printf(b, " NaN notitle"), first = 0;
-  /* probe_suspect points: a ring over the series' marker, one legend entry */
-  int suspect_col = 2 + 3 * p->npanels, titled = 0;
+  /* probe_suspect points: a ring over the series' marker */
+  int suspect_col = 2 + 3 * p->npanels;
   for (size_t i = 0; p->kind == ANZ_PLOT_SCATTER && i < p->nseries; ++i) {
     const anz_series *s = &p->series[i];
     int any = 0;
     for (size_t j = 0; j < s->n && !any; ++j) any = s->pts[j].row && s->pts[j].row->probe_suspect;
-    if (!any) continue;
+    if (!any || s->group != g) continue;
     sb_printf(b, ", \\\n    datafile index %zu using 1:(column(%d) > 0 ? column(%d) : NaN) with points lc rgb \"%s\" "
-                 "pt 6 ps 2.4 lw 2 ",
+                 "pt 6 ps 2.4 lw 2 notitle",
               i, suspect_col, col, SUSPECT_COLOUR);
-    if (!titled) {
-      char t[120];
-      snprintf(t, sizeof t, "probe_suspect: above its probed roof (utilisation > %.2f)", 1.0 + ANZ_PROBE_MARGIN);
-      sb_printf(b, "title ");
-      sb_quoted(b, t);
-      titled = 1;
-    } else {
-      sb_printf(b, "notitle");
-    }
   }
-  for (int r = 0; r < pn->nrefs && isfinite(x0); ++r) {
-    sb_printf(b, ", \\\n    ref%d(x) with lines lc rgb \"#808080\" dt 2 lw 1 title ", r);
-    sb_quoted(b, pn->ref_label[r]);
+  for (int r = 0; r < f->nrefs; ++r) {
+    const ref_line *rl = &f->refs[r];
+    if (rl->group != g || rl->panel != k) continue;
+    sb_printf(b, ", \\\n    datafile index %zu using 1:2 with lines lc rgb \"%s\" dt %d lw 1.2 notitle", p->nseries + (size_t)r,
+              REF_COLOUR, ref_dash(rl->ref));
   }
-  for (int c = 0; c < p->nceilings; ++c) {
-    char t[300];
-    roof_legend(p, &p->ceiling[c], t, sizeof t);
-    sb_printf(b, ", \\\n    roof%d(x) with lines lc rgb \"#b03030\" dt %d lw 1.5 title ", c, c + 1);
-    sb_quoted(b, t);
-  }
-  if (pn->unity_line) sb_printf(b, ", \\\n    1 with lines lc rgb \"#808080\" dt 2 lw 1 title \"parity\"");
+  for (int c = 0; c < p->nceilings; ++c)
+    sb_printf(b, ", \\\n    roof%d(x) with lines lc rgb \"%s\" dt %d lw 1.5 notitle", c, ROOF_COLOUR, c + 1);
+  if (pn->unity_line) sb_printf(b, ", \\\n    1 with lines lc rgb \"%s\" dt 2 lw 1 notitle", REF_COLOUR);
   sb_printf(b, "\n");
 }
 
-static void write_gp(const anz_plot *p, sbuf *b) {
-  int cols = p->layout_rows == 1 ? p->npanels : 1;
-  int rows = p->layout_rows == 1 ? 1 : p->npanels;
-  int wpx = 700 * cols + 100, hpx = 560 * rows;
-  if (p->key_outside) { /* room for the key under the plot (and its long roof names) */
-    wpx += 200;
-    hpx += 20 * key_rows(p) + (p->note[0] ? 20 : 0);
+/* The legend: an empty plot under the panels whose key lists every series
+ * (and reference, roof, ring) once, for all panels. */
+static void write_legend(const anz_plot *p, const figure *f, sbuf *b) {
+  if (f->nkey == 0) return;
+  sb_printf(b, "  # legend: shared by every panel, under them (never over the data)\n");
+  sb_printf(b, "  set origin 0, 0\n  set size 1, %.5f\n", (double)f->key_h / f->h);
+  sb_printf(b, "  unset title; unset xlabel; unset ylabel; unset label; unset logscale; unset grid; unset border\n");
+  sb_printf(b, "  unset xtics; unset ytics; set xrange [0:1]; set yrange [0:1]\n");
+  sb_printf(b, "  set lmargin 0; set rmargin 0; set tmargin 0; set bmargin 0\n");
+  sb_printf(b, "  set key at screen 0.5, screen %.5f center top horizontal maxcols %d Left reverse samplen 3 "
+               "spacing 1.05 width 1 box lc rgb \"#BBBBBB\"\n",
+            (double)(f->key_h - 8) / f->h, f->key_cols);
+  sb_printf(b, "  plot");
+  int first = 1;
+#define ITEM() (sb_printf(b, "%s \\\n    NaN ", first ? "" : ","), first = 0)
+  for (size_t i = 0; i < p->nseries; ++i) {
+    const anz_series *s = &p->series[i];
+    ITEM();
+    sb_printf(b, "with %s ", p->kind == ANZ_PLOT_LINES ? "linespoints" : p->kind == ANZ_PLOT_SCATTER ? "points" : "boxes");
+    series_style(p, s, b);
+    sb_printf(b, " title ");
+    sb_quoted(b, s->label);
   }
+  if (p->npoints_suspect) {
+    char t[120];
+    snprintf(t, sizeof t, "probe_suspect: above its probed roof (utilisation > %.2f)", 1.0 + ANZ_PROBE_MARGIN);
+    ITEM();
+    sb_printf(b, "with points lc rgb \"%s\" pt 6 ps 2.0 lw 2 title ", SUSPECT_COLOUR);
+    sb_quoted(b, t);
+  }
+  for (int k = 0; k < p->npanels; ++k)
+    for (int r = 0; r < p->panel[k].nrefs; ++r) {
+      int dup = 0; /* the same reference in two panels: one entry */
+      for (int k2 = 0; k2 < k; ++k2)
+        for (int r2 = 0; r2 < p->panel[k2].nrefs; ++r2)
+          dup |= ref_drawn(f, k2, r2) && !strcmp(p->panel[k2].ref_label[r2], p->panel[k].ref_label[r]);
+      if (!ref_drawn(f, k, r) || dup) continue;
+      ITEM();
+      sb_printf(b, "with lines lc rgb \"%s\" dt %d lw 1.2 title ", REF_COLOUR, ref_dash(r));
+      sb_quoted(b, p->panel[k].ref_label[r]);
+    }
+  for (int k = 0; k < p->npanels; ++k)
+    if (p->panel[k].unity_line) {
+      ITEM();
+      sb_printf(b, "with lines lc rgb \"%s\" dt 2 lw 1 title \"parity\"", REF_COLOUR);
+    }
+  for (int c = 0; c < p->nceilings; ++c) {
+    char t[300];
+    roof_legend(&p->ceiling[c], t, sizeof t);
+    ITEM();
+    sb_printf(b, "with lines lc rgb \"%s\" dt %d lw 1.5 title ", ROOF_COLOUR, c + 1);
+    sb_quoted(b, t);
+  }
+#undef ITEM
+  sb_printf(b, "\n");
+}
+
+static void write_gp(const anz_plot *p, const figure *f, sbuf *b) {
   sb_printf(b,
             "# %s.gp - written by pal analyze %s\n"
             "# Redraw after restyling: cd to this folder and run `gnuplot %s.gp`.\n"
-            "# Data: %s.dat, one block per series (index N), columns named in its header.\n",
-            p->name, PAL_VERSION_STRING, p->name, p->name);
+            "# Data: %s.dat, one block per series (index N), then reference lines; columns named in its header.\n"
+            "# Layout: %d row(s) of panels (%s) x %d column(s), and one legend under them.\n",
+            p->name, PAL_VERSION_STRING, p->name, p->name, f->rows, p->ngroups > 1 ? "one per op" : "one", f->cols);
   sb_printf(b, "if (!exists(\"outbase\")) outbase = \"%s\"\n", p->name);
   sb_printf(b, "if (!exists(\"datafile\")) datafile = \"%s.dat\"\n", p->name);
   sb_printf(b, "set datafile separator \"\\t\"\nset datafile missing \"NaN\"\nset samples 200\n");
   sb_printf(b, "do for [fmt in \"png svg\"] {\n");
   sb_printf(b, "  if (fmt eq \"png\") { set terminal pngcairo noenhanced size %d,%d font \"Sans,10\" } "
                "else { set terminal svg noenhanced size %d,%d font \"Sans,10\" dynamic background \"white\" }\n",
-            wpx, hpx, wpx, hpx);
-  sb_printf(b, "  set output outbase.\".\".fmt\n  set multiplot layout %d,%d title ", rows, cols);
+            f->w, f->h, f->w, f->h);
+  sb_printf(b, "  set output outbase.\".\".fmt\n  set multiplot title ");
   sb_quoted(b, p->title);
   sb_printf(b, " font \",14\"\n");
-  for (int k = 0; k < p->npanels; ++k) write_panel(p, k, b);
+  for (int g = 0; g < f->rows; ++g)
+    for (int k = 0; k < p->npanels; ++k) write_panel(p, f, g, k, b);
+  write_legend(p, f, b);
   sb_printf(b, "  unset multiplot\n  set output\n}\n");
 }
 
@@ -386,8 +613,15 @@ static int join(char *out, size_t cap, const char *dir, const char *name, const 
 
 int anz_plot_write_sources(const anz_plot *p, const char *dir, char *why, size_t whylen) {
   sbuf gp = {0}, dat = {0};
-  write_gp(p, &gp);
-  write_dat(p, &dat);
+  figure *f = malloc(sizeof *f);
+  if (!f) {
+    snprintf(why, whylen, "out of memory writing the gnuplot script");
+    return -1;
+  }
+  lay_out(p, f);
+  write_gp(p, f, &gp);
+  write_dat(p, f, &dat);
+  free(f);
   char path[4096];
   int rc = 0;
   if (gp.oom || dat.oom) {

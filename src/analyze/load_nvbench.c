@@ -105,7 +105,7 @@ static void load_state(const anz_jvalue *st, const char *bench, const anz_jvalue
   if (avs && avs->type == ANZ_JARRAY)
     for (const anz_jvalue *a = avs->u.first; a; a = a->next) {
       const char *an = anz_json_string(anz_json_get(a, "name"));
-      if (an) anz_row_offer(&r, &fr->strings, an, anz_json_get(a, "value"));
+      if (an) anz_row_offer_param(&r, &fr->strings, an, anz_json_get(a, "value")); /* no axis: a param */
     }
   r.family = anz_strdup(&fr->strings, bench);
   r.name = anz_strdup(&fr->strings, full);

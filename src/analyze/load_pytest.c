@@ -1,6 +1,7 @@
 /* load_pytest.c - pytest-benchmark JSON (3.x, 4.x and 5.x layouts). Times
  * are seconds per iteration. Axes: extra_info (explicit, what PAL's Python
  * suite writes) first, then params, then the param id / the [..] of the name.
+ * params members without an axis become the row's params (axes.h).
  * Errored benchmarks are not in these files (pytest-benchmark omits them). */
 #include <math.h>
 #include <stdio.h>
@@ -104,7 +105,7 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
   if (r.study == ANZ_STUDY_NONE && !bracket) r.study = anz_study_from_family(name);
   const anz_jvalue *params = anz_json_get(b, "params");
   if (params && params->type == ANZ_JOBJECT)
-    for (const anz_jvalue *m = params->u.first; m; m = m->next) anz_row_offer(&r, &fr->strings, m->key, m);
+    for (const anz_jvalue *m = params->u.first; m; m = m->next) anz_row_offer_param(&r, &fr->strings, m->key, m);
   const char *param = anz_json_string(anz_json_get(b, "param"));
   char idbuf[256];
   if (!param && bracket) {

@@ -11,9 +11,17 @@
 #include "analyze.h"
 #include "table.h"
 
-#define ANZ_MAX_PANELS 2
+#define ANZ_MAX_PANELS 2   /* metrics, side by side (latency, throughput) */
+#define ANZ_MAX_GROUPS 4   /* rows of panels: one per op when ops differ (decode, prefill) */
 #define ANZ_MAX_REFS 3
 #define ANZ_MAX_CEILINGS 8
+#define ANZ_MAX_LEFT_OUT 16 /* notes on families left out of a plot */
+/* The series rule (docs/ANALYZE.md, "What a series is"): a family that would
+ * add more series than this to one plot is left out of it with a note. */
+#define ANZ_MAX_SERIES_PER_FAMILY 8
+/* ... and a plot draws at most this many series (a legend stays readable);
+ * families past it are left out, in family-name order, with a note. */
+#define ANZ_MAX_SERIES_PER_PLOT 40
 
 typedef enum anz_plot_kind {
   ANZ_PLOT_LINES,  /* y over a numeric x, one line per series, error bars */
@@ -33,7 +41,11 @@ typedef struct anz_series {
   char label[200];
   anz_kernel kernel;
   anz_source source;
-  int variant; /* 0.. distinguishes series of the same kernel x source */
+  int group;  /* panel row (anz_plot.group_name) */
+  /* the look, decided by anz_plot_sort (style.h): colour per (kernel, op,
+   * dtype), dash + marker (bars: fill) per source, then a marker of its own
+   * when two series would still look alike */
+  int colour, dash, point, fill;
   anz_point *pts;
   size_t n, cap;
 } anz_series;
@@ -65,7 +77,6 @@ typedef struct anz_plot {
   const char *xkey; /* results.json key of x, e.g. "seq_len" */
   int npanels;
   anz_panel panel[ANZ_MAX_PANELS];
-  int layout_rows;  /* 1: panels side by side; 2: stacked */
   anz_series *series;
   size_t nseries;
   const char **categories;
@@ -75,7 +86,18 @@ typedef struct anz_plot {
   double yscale;    /* scatter: y shown divided by this (1e9: GFLOP/s) */
   size_t npoints_suspect; /* scatter: points whose row is probe_suspect, drawn marked */
   char note[300];   /* a finding written on the image under the title (red); empty: none */
-  int key_outside;  /* the legend below the plot area, off the data */
+  /* rows of panels: one per op when the plotted rows have several (set by
+   * anz_plot_split_ops before series are made); 1 group named NULL otherwise */
+  int ngroups;
+  const char *group_name[ANZ_MAX_GROUPS];
+  /* bars: the categories each group shows (indices into categories), so a
+   * group has no empty slots; filled by anz_plot_sort */
+  size_t *group_cats[ANZ_MAX_GROUPS];
+  size_t group_ncats[ANZ_MAX_GROUPS];
+  /* what the series rule left out, one sentence each (results.json) */
+  char left_out[ANZ_MAX_LEFT_OUT][240];
+  int nleft_out;
+  size_t left_out_more; /* notes beyond ANZ_MAX_LEFT_OUT */
 } anz_plot;
 
 /* A plotter: declares what it needs and builds the plot, or says why not. */
@@ -94,19 +116,40 @@ void anz_plot_init(anz_plot *p, const char *name);
 void anz_plot_free(anz_plot *p);
 
 /* Series grouping: the series key is kernel x source plus every dimension
- * that varies among the given rows (dtype, machine, other axes...), except
- * those in skip_axes (anz_axis values, or 100 + an anz_saxis value;
- * terminated by -1). The run date counts only when include_run is set. */
+ * that varies among the given rows (dtype, machine, other axes, the
+ * parameters without an axis...), except those in skip_axes (anz_axis
+ * values, or 100 + an anz_saxis value; terminated by -1) and the op when the
+ * plot has a panel row per op. The run date counts only when include_run is
+ * set (--all-runs: each run its own series). */
+#define ANZ_MAX_PARAM_KEYS 4
+#define ANZ_SKIP_PARAMS 200 /* in skip_axes: the parameters without an axis are no series dimension */
 typedef struct anz_series_key {
   int vary_num[ANZ_AX_COUNT];
   int vary_str[ANZ_SX_COUNT];
+  int vary_params;                           /* keys of row->params that vary */
+  char param_key[ANZ_MAX_PARAM_KEYS][32];
+  int vary_family; /* set by anz_build_axis_plot when two families would share a series */
 } anz_series_key;
 void anz_series_key_init(anz_series_key *k, const anz_row *const *rows, size_t n, const int *skip_axes,
                          int include_run);
+/* Drops from k the parameters that are another name for x: within every
+ * family one value per x and one x per value (pytest's case=N). xs[i] is
+ * rows[i]'s x (a category index for bars). */
+void anz_series_key_untie(anz_series_key *k, const anz_row *const *rows, const double *xs, size_t n);
+/* The same with each row's value of axis x as its x. */
+void anz_series_key_untie_axis(anz_series_key *k, const anz_row *const *rows, size_t n, anz_axis x);
+/* One panel row per op when the rows have more than one known op (at most
+ * ANZ_MAX_GROUPS; further ops share the last row; rows without an op get a
+ * row "op unknown" then). Call before anz_series_key_init. */
+void anz_plot_split_ops(anz_plot *p, const anz_row *const *rows, size_t n);
+/* Adds a note to left_out (printf-style). */
+void anz_plot_left_out(anz_plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The series for a row (created on first use); NULL on out of memory. */
 anz_series *anz_series_for(anz_plot *p, const anz_series_key *k, const anz_row *row, const char *prefix);
 int anz_series_add(anz_series *s, const anz_point *pt);
-/* Sorts every series by x and drops empty series. */
+/* Sorts every series by x, drops empty series, keeps one point per x in a
+ * series (the newest run; the others are noted in left_out), lays out the
+ * bar groups' categories and gives every series its look. */
 void anz_plot_sort(anz_plot *p);
 
 /* Orderings for pairing rows: NaN / NULL sort last, equal to each other. */

@@ -12,6 +12,7 @@
 
 #include "../common/atomic_file.h"
 #include "pal/version.h"
+#include "style.h"
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -58,8 +59,10 @@ static void row_fields(json_t *o, const anz_row *r) {
   set(o, "family", str_or_null(r->family));
   set(o, "source", json_string(anz_source_name(r->source)));
   set(o, "kernel", json_string(anz_kernel_name(r->kernel)));
+  if (r->kernel_name) set(o, "kernel_name", json_string(r->kernel_name));
   for (int a = 0; a < ANZ_AX_COUNT; ++a)
     if (isfinite(r->axis[a])) set(o, anz_axis_name(a), whole_or_real(r->axis[a]));
+  if (r->params) set(o, "params", json_string(r->params));
   for (int a = 0; a < ANZ_SX_COUNT; ++a)
     if (r->saxis[a]) set(o, anz_saxis_name(a), json_string(r->saxis[a]));
   set(o, "statistic", json_string(r->stat_used));
@@ -68,6 +71,37 @@ static void row_fields(json_t *o, const anz_row *r) {
   if (isfinite(r->counter[ANZ_C_FOREIGN_LOAD])) set(o, "foreign_load", num(r->counter[ANZ_C_FOREIGN_LOAD]));
   if (r->probe_suspect) set(o, "probe_suspect", json_true());
   set(o, "file", str_or_null(r->file));
+}
+
+/* What the series rule left out of a plot (plot.h), one sentence each. */
+static json_t *left_out(const anz_plot *p) {
+  json_t *a = json_array();
+  for (int i = 0; i < p->nleft_out; ++i) json_array_append_new(a, json_string(p->left_out[i]));
+  if (p->left_out_more) {
+    char t[80];
+    snprintf(t, sizeof t, "and %zu more", p->left_out_more);
+    json_array_append_new(a, json_string(t));
+  }
+  return a;
+}
+
+/* Each series' legend label, panel row and look (style.h), so a reader of
+ * results.json (or the HTML report) can match a point to what was drawn. */
+static json_t *plot_series(const anz_plot *p) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < p->nseries; ++i) {
+    const anz_series *s = &p->series[i];
+    json_t *o = json_object();
+    set(o, "label", json_string(s->label));
+    if (p->ngroups > 1) set(o, "panel_row", json_string(p->group_name[s->group]));
+    set(o, "colour", json_string(anz_colour_hex(s->colour)));
+    set(o, "gnuplot_dash", json_integer(s->dash));
+    if (p->kind == ANZ_PLOT_BARS) set(o, "gnuplot_fill_pattern", json_integer(s->fill > 0 ? s->fill : 0));
+    else set(o, "gnuplot_point", json_integer(s->point));
+    set(o, "points", json_integer((json_int_t)s->n));
+    json_array_append_new(a, o);
+  }
+  return a;
 }
 
 static json_t *plot_points(const anz_plot *p) {
@@ -290,6 +324,9 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
   set(root, "generated_at", json_string(ts));
   set(root, "statistic", json_string(anz_stat_name(t->opts->stat)));
   set(root, "all_runs", json_boolean(t->opts->all_runs));
+  json_t *kf = t->opts->nkernels ? json_array() : json_null(); /* --kernel names as given; null: every kernel */
+  for (size_t i = 0; kf && i < t->opts->nkernels; ++i) json_array_append_new(kf, json_string(t->opts->kernels[i]));
+  set(root, "kernel_filter", kf);
   set(root, "probe_suspect", probe_suspect(t));
   set(root, "dropped", dropped(t));
   json_t *b = budget(t);
@@ -317,6 +354,7 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
     set(info, "description", json_string(o->plotter->description));
     set(info, "needs", json_string(o->plotter->needs));
     if (o->note[0]) set(info, "note", json_string(o->note));
+    if (o->plot.nleft_out > 0) set(info, "left_out", left_out(&o->plot));
     if (o->status != ANZ_PLOT_SKIPPED) {
       char f[200];
       const char *exts[] = {"png", "svg", "gp", "dat"};
@@ -352,6 +390,12 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
         set(data, "points_probe_suspect", json_integer((json_int_t)o->plot.npoints_suspect));
         if (o->plot.note[0]) set(data, "annotation", json_string(o->plot.note));
       }
+      if (o->plot.ngroups > 1) {
+        json_t *g = json_array();
+        for (int k = 0; k < o->plot.ngroups; ++k) json_array_append_new(g, json_string(o->plot.group_name[k]));
+        set(data, "panel_rows", g);
+      }
+      set(data, "series", plot_series(&o->plot));
       set(data, "points", plot_points(&o->plot));
       set(sm, name, data);
     }

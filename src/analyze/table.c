@@ -13,7 +13,7 @@ struct anz_strchunk {
   char data[];
 };
 
-const char *anz_strndup(anz_strings *s, const char *text, size_t n) {
+char *anz_stralloc(anz_strings *s, size_t n) {
   struct anz_strchunk *c = s->chunks;
   if (!c || c->cap - c->used < n + 1) {
     size_t cap = n + 1 > STRCHUNK ? n + 1 : STRCHUNK;
@@ -25,9 +25,14 @@ const char *anz_strndup(anz_strings *s, const char *text, size_t n) {
     s->chunks = c;
   }
   char *out = c->data + c->used;
-  memcpy(out, text, n);
   out[n] = '\0';
   c->used += n + 1;
+  return out;
+}
+
+const char *anz_strndup(anz_strings *s, const char *text, size_t n) {
+  char *out = anz_stralloc(s, n);
+  if (out) memcpy(out, text, n);
   return out;
 }
 
@@ -135,6 +140,11 @@ const char *anz_source_name(anz_source s) {
 const char *anz_kernel_name(anz_kernel k) {
   static const char *const n[] = {"pal", "sdpa", "other"};
   return (unsigned)k < ANZ_K_COUNT ? n[k] : "?";
+}
+
+const char *anz_study_name(anz_study s) {
+  static const char *const n[] = {"none", "seq_len", "head_dim", "items", "model"};
+  return (unsigned)s < ANZ_STUDY_COUNT ? n[s] : "?";
 }
 
 const char *anz_axis_name(anz_axis a) {

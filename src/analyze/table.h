@@ -73,6 +73,8 @@ typedef struct anz_row {
   const char *family; /* benchmark family */
   anz_source source;
   anz_kernel kernel;
+  const char *kernel_name; /* the explicit kernel field as the file wrote it (NULL: none), see axes.h */
+  const char *params;      /* instance parameters without an axis, "key=value/..." (NULL: none), see axes.h */
   anz_study study;
   double axis[ANZ_AX_COUNT];        /* NaN when unknown */
   const char *saxis[ANZ_SX_COUNT];  /* NULL when unknown */
@@ -92,6 +94,7 @@ typedef struct anz_row {
   const char *probe_counter;        /* the counter above its roof ("bw_util", "flop_util") */
   double probe_value;               /* its value (NaN: the file named no value) */
   double run_epoch;                 /* when the run happened (newest wins) */
+  int colour;                       /* palette index of its (kernel, op, dtype) (style.h) */
   size_t order;                     /* input order, for stable output */
 } anz_row;
 
@@ -102,6 +105,8 @@ typedef struct anz_strings {
 
 const char *anz_strdup(anz_strings *s, const char *text);
 const char *anz_strndup(anz_strings *s, const char *text, size_t n);
+/* n writable bytes + a terminating NUL (already set), for strings built in place. */
+char *anz_stralloc(anz_strings *s, size_t n);
 void anz_strings_free(anz_strings *s);
 
 typedef struct anz_rows {
@@ -138,6 +143,7 @@ void anz_probe_merge(anz_row *row, const anz_probe_verdict *v);
 
 const char *anz_source_name(anz_source s);
 const char *anz_kernel_name(anz_kernel k);
+const char *anz_study_name(anz_study s); /* "seq_len", "head_dim", "items", "model", "none" */
 const char *anz_axis_name(anz_axis a);
 const char *anz_saxis_name(anz_saxis a);
 const char *anz_counter_name(anz_counter c);

@@ -7,6 +7,7 @@
 # it), the missing-gnuplot path, and that the input folder is byte-for-byte
 # unchanged. fixtures/suspect (gen_suspect_fixtures.py): rows above the probed roof.
 # fixtures/budget: files from pal bench --budget that list the instances it dropped.
+# --table (the CSV the Python plotters read) and --kernel (a filter by kernel).
 set -euo pipefail
 pal=$1 fixtures=$2
 work=$(mktemp -d)
@@ -224,6 +225,69 @@ set +e
 "$pal" analyze "$in" >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "one positional argument must be a usage error"
 "$pal" analyze "$in" "$work/o7" --stat mode >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "bad --stat must be a usage error"
 set -e
+
+# 8. --table: the normalised table as CSV, one row per row used (summary_metrics.rows), the columns
+#    in their contract order; --kernel sdpa keeps only SDPA rows; an unknown --kernel is a usage error
+"$pal" analyze "$fixtures/good" "$work/out9" --no-plots --table "$work/out9/table.csv" >/dev/null 2>&1
+"$pal" analyze "$fixtures/good" "$work/out10" --no-plots --kernel sdpa --table "$work/table_sdpa.csv" >/dev/null 2>&1
+python3 - "$work/out9" "$work/out10" "$work/table_sdpa.csv" <<'PY'
+import csv, json, sys
+cols = ("name,family,source,kernel,kernel_name,study,op,dtype,model,layout,cache,machine,run,seq_len,head_dim,items,"
+        "batch,num_q_heads,num_kv_heads,page_size,effective_items,params,latency_ms,latency_ms_low,latency_ms_high,"
+        "statistic,spread,samples,throughput_items_per_sec,bytes_per_second,flops_per_second,items_per_second,bw_util,"
+        "flop_util,roofline_util,arithmetic_intensity,foreign_load,bw_peak,peak_compute_flops,flop_peak,bw_roof,"
+        "flop_roof,probe_suspect,colour,linestyle,marker,run_epoch,file").split(",")
+def table(path):
+    with open(path, newline="") as f:
+        text = f.read()
+    assert "\r" not in text
+    rows = list(csv.reader(text.splitlines(keepends=True)))
+    assert rows[0] == cols, rows[0]
+    assert all(len(r) == len(cols) for r in rows[1:])
+    return [dict(zip(cols, r)) for r in rows[1:]]
+r = json.load(open(sys.argv[1] + "/results.json"))
+t = table(sys.argv[1] + "/table.csv")
+assert len(t) == r["summary_metrics"]["rows"] == r["inputs"]["rows_used"] > 0, (len(t), r["summary_metrics"]["rows"])
+assert r["kernel_filter"] is None
+assert {x["source"] for x in t} == {"cpp", "py", "nvbench"} and {x["kernel"] for x in t} == {"pal", "sdpa"}
+for x in t:
+    assert float(x["latency_ms_low"]) <= float(x["latency_ms"]) <= float(x["latency_ms_high"]), x
+    assert x["probe_suspect"] in ("0", "1") and x["colour"].startswith("#") and x["study"] != ""
+    float(x["run_epoch"])
+assert sum(x["probe_suspect"] == "1" for x in t) == r["probe_suspect"]["count"]
+# the same latency as the plots' points
+pts = {p["name"] + p["file"]: p["latency_ms"] for p in r["summary_metrics"]["latency_vs_seq_len"]["points"]}
+seen = [x for x in t if x["name"] + x["file"] in pts]
+assert seen and all(abs(float(x["latency_ms"]) - pts[x["name"] + x["file"]]) <= 1e-9 * pts[x["name"] + x["file"]]
+                    for x in seen)
+r = json.load(open(sys.argv[2] + "/results.json"))
+t = table(sys.argv[3])
+assert r["kernel_filter"] == ["sdpa"], r["kernel_filter"]
+assert r["summary_metrics"]["kernels"] == ["sdpa"], r["summary_metrics"]["kernels"]
+assert len(t) == r["summary_metrics"]["rows"] > 0 and {x["kernel"] for x in t} == {"sdpa"}
+for name, p in r["summary_metrics"].items():
+    if isinstance(p, dict) and "points" in p:
+        assert all(q["kernel"] == "sdpa" for q in p["points"]), name
+PY
+set +e
+"$pal" analyze "$fixtures/good" "$work/out11" --no-plots --kernel flash_decode >/dev/null 2>"$work/err11"
+rc=$?
+"$pal" analyze "$fixtures/good" "$work/out12" --no-plots --table /nonexistent_pal_dir/t.csv >/dev/null 2>"$work/err12"
+rc12=$?
+"$pal" analyze "$fixtures/good" "$work/out13" --kernel >/dev/null 2>&1
+rc13=$?
+set -e
+[[ $rc -eq 2 ]] || fail "an unknown --kernel exited $rc, want 2"
+grep -qF "pal analyze: --kernel flash_decode: no such kernel in the data; known: pal (paged_attention), sdpa" \
+  "$work/err11" || { cat "$work/err11"; fail "the unknown --kernel message does not list the known kernels"; }
+[[ ! -e $work/out11/results.json ]] || fail "results.json written despite an unknown --kernel"
+[[ $rc12 -eq 2 ]] || fail "an unwritable --table exited $rc12, want 2"
+grep -qF "pal analyze: cannot write /nonexistent_pal_dir/t.csv: No such file or directory" "$work/err12" ||
+  { cat "$work/err12"; fail "no message naming the --table path and the reason"; }
+[[ -s $work/out12/results.json ]] || fail "results.json missing when only the table could not be written"
+[[ $rc13 -eq 2 ]] || fail "--kernel without a name must be a usage error"
+"$pal" analyze --help | grep -q -- "--table PATH" || fail "--help does not list --table"
+"$pal" analyze --help | grep -q -- "--kernel NAME" || fail "--help does not list --kernel"
 
 # the input folder is unchanged, byte for byte
 [[ "$(snapshot)" == "$before" ]] || fail "the input folder changed"

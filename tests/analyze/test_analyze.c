@@ -1,7 +1,8 @@
 /* test_analyze.c - unit tests of the analyzer: JSON parser, each loader and
  * format version, normalisation rules, newest-wins, results.json,
  * probe_suspect (derivation, the file's own field, results.json, the
- * roofline's note and marks), what a run's time budget dropped. */
+ * roofline's note and marks), what a run's time budget dropped, kernel_name
+ * and params, the study rule, --table (the CSV) and --kernel. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include "analyze/axes.h"
 #include "analyze/json.h"
 #include "analyze/load.h"
+#include "analyze/table_csv.h"
 
 /* ---------------------------------------------------------------- helpers */
 static int parse(const char *text, anz_jdoc *doc, anz_jerror *err) {
@@ -791,7 +793,9 @@ static void results_json_lists_probe_suspect_rows(void **state) {
   assert_non_null(strstr(buf, "2 of 2 points above the probed roof"));
   assert_non_null(strstr(buf, "title \"probe_suspect: above its probed roof"));
   assert_non_null(strstr(buf, "peak_fp32_flops (avx2_fma)"));
-  assert_non_null(strstr(buf, "set key outside below"));
+  /* the legend is the strip under the panel, never inside it */
+  assert_non_null(strstr(buf, "# legend"));
+  assert_non_null(strstr(buf, "set key at screen"));
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   assert_int_equal(system(cmd), 0);
@@ -885,6 +889,421 @@ static void budget_dropped_instances_are_listed(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* ---------------------------------------------------------------- kernel_name, params, study (issue 20) */
+static void params_and_kernel_name_are_kept(void **state) {
+  (void)state;
+  /* Google Benchmark: the kernel field; name parts without an axis, in name order */
+  const char *gb =
+      "{\"context\": {\"host_name\": \"vm\"}, \"benchmarks\": [\n"
+      "  {\"name\": \"BM_PAL_FillKVPages/tokens:64/page_size:16/num_kv_heads:8/head_dim:128/dtype:fp16/threads:0\","
+      "   \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\", \"kernel\": \"pal_fill_kv_pages\","
+      "   \"bytes_per_second\": 1e9, \"op\": \"fill\"},\n"
+      "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:64\", \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"}\n"
+      " ]}";
+  anz_file_result fr = load_text(gb, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 2);
+  const anz_row *f = find_row(&fr, "FillKVPages");
+  assert_string_equal(f->kernel_name, "pal_fill_kv_pages");
+  assert_int_equal(f->kernel, ANZ_K_PAL);
+  assert_string_equal(f->params, "tokens=64/threads=0"); /* not the row's counters or op */
+  assert_float_equal(f->axis[ANZ_AX_HEAD_DIM], 128, 0);
+  assert_float_equal(f->axis[ANZ_AX_PAGE_SIZE], 16, 0);
+  const anz_row *s = find_row(&fr, "LatencyVsSeqLen");
+  assert_null(s->kernel_name); /* classified from the family, not written by the file */
+  assert_int_equal(s->kernel, ANZ_K_PAL);
+  assert_null(s->params);
+  anz_file_result_free(&fr);
+  /* pytest: extra_info's kernel first; params members without an axis, in file order, scalars only */
+  const char *py =
+      "{\"machine_info\": {\"node\": \"vm\"}, \"benchmarks\": [\n"
+      "  {\"name\": \"test_pal_fill_kv_pages[64]\", \"params\": {\"tokens\": 64, \"seq_len\": 128, \"kernel\": \"late\","
+      "   \"mode\": \"ragged\", \"alibi\": true, \"cfg\": {\"a\": 1}, \"scale\": 0.5, \"none\": null},"
+      "   \"extra_info\": {\"kernel\": \"Paged_Fill\", \"threads\": 2}, \"stats\": {\"median\": 1e-5, \"mean\": 1e-5}},\n"
+      "  {\"name\": \"test_sdpa[1]\", \"params\": {\"kernel\": \"flash\"}, \"stats\": {\"median\": 1e-5, \"mean\": 1e-5}}\n"
+      " ]}";
+  fr = load_text(py, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 2);
+  const anz_row *p = find_row(&fr, "fill_kv_pages");
+  assert_string_equal(p->kernel_name, "Paged_Fill");
+  assert_string_equal(p->params, "tokens=64/mode=ragged/alibi=true/scale=0.5/none=null");
+  assert_float_equal(p->axis[ANZ_AX_SEQ_LEN], 128, 0);
+  const anz_row *q = find_row(&fr, "test_sdpa");
+  assert_string_equal(q->kernel_name, "flash");
+  assert_int_equal(q->kernel, ANZ_K_SDPA); /* the name decides when the kernel field says nothing */
+  assert_null(q->params);
+  anz_file_result_free(&fr);
+  /* NVBench: axes are the instance's parameters; a kernel axis is its kernel_name */
+  const char *nv =
+      "{\"meta\": {}, \"devices\": [], \"benchmarks\": [{\"name\": \"attn\", \"states\": [\n"
+      "  {\"name\": \"Device=0 Kernel=flash_decode SeqLen=64 Mode=fast\", \"device\": 0, \"axis_values\": ["
+      "   {\"name\": \"Kernel\", \"type\": \"string\", \"value\": \"flash_decode\"},"
+      "   {\"name\": \"SeqLen\", \"type\": \"int64\", \"value\": \"64\"},"
+      "   {\"name\": \"Mode\", \"type\": \"string\", \"value\": \"fast\"},"
+      "   {\"name\": \"Warps\", \"type\": \"int64\", \"value\": \"4\"}],"
+      "   \"summaries\": [{\"tag\": \"nv/cold/time/gpu/mean\", \"data\": [{\"name\": \"value\", \"value\": \"1e-5\"}]}]}]}]}";
+  fr = load_text(nv, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 1);
+  assert_string_equal(fr.rows.v[0].kernel_name, "flash_decode");
+  assert_string_equal(fr.rows.v[0].params, "Mode=fast/Warps=4");
+  assert_float_equal(fr.rows.v[0].axis[ANZ_AX_SEQ_LEN], 64, 0);
+  anz_file_result_free(&fr);
+}
+
+/* Rule 5: the first named argument decides what a family sweeps, unless the family says. */
+static void first_named_argument_decides_the_study(void **state) {
+  (void)state;
+  const char *gb =
+      "{\"context\": {}, \"benchmarks\": [\n"
+      "  {\"name\": \"BM_PAL_FillKVPages/tokens:1/page_size:16/num_kv_heads:8/head_dim:128/threads:0\","
+      "   \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"},\n"
+      "  {\"name\": \"BM_Custom/head_dim:64/tokens:1\", \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"},\n"
+      "  {\"name\": \"BM_Other/dtype:fp16/seq_len:64\", \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"},\n"
+      "  {\"name\": \"BM_Fill/tokens:1/seq_len:64\", \"family\": \"BM_Fill_LatencyVsSeqLen\", \"run_type\": \"iteration\","
+      "   \"real_time\": 2, \"time_unit\": \"us\"},\n"
+      "  {\"name\": \"BM_PAL_LatencyVsSeqLen/tokens:1/seq_len:64\", \"run_type\": \"iteration\", \"real_time\": 2,"
+      "   \"time_unit\": \"us\"}\n"
+      " ]}";
+  anz_file_result fr = load_text(gb, ANZ_STAT_MEDIAN);
+  assert_int_equal(fr.rows.n, 5);
+  const anz_row *fill = find_row(&fr, "BM_PAL_FillKVPages");
+  assert_int_equal(fill->study, ANZ_STUDY_NONE); /* not a head_dim sweep: head_dim:128 is a setting */
+  assert_float_equal(fill->axis[ANZ_AX_HEAD_DIM], 128, 0);
+  assert_string_equal(fill->params, "tokens=1/threads=0");
+  assert_int_equal(find_row(&fr, "BM_Custom")->study, ANZ_STUDY_HEAD_DIM);
+  assert_int_equal(find_row(&fr, "BM_Other")->study, ANZ_STUDY_NONE); /* dtype first: no axis to plot over */
+  assert_int_equal(find_row(&fr, "BM_Fill/")->study, ANZ_STUDY_SEQ_LEN);      /* explicit family field */
+  assert_int_equal(find_row(&fr, "BM_PAL_Latency")->study, ANZ_STUDY_SEQ_LEN); /* family pattern */
+  anz_file_result_free(&fr);
+}
+
+/* ---------------------------------------------------------------- --table */
+/* An RFC 4180 reader for the tests: records of malloc'd fields. */
+typedef struct csv_rec {
+  char **f;
+  size_t n;
+} csv_rec;
+
+static size_t csv_read(const char *s, csv_rec **out) {
+  size_t nrec = 0, cap = 16;
+  csv_rec *recs = calloc(cap, sizeof *recs);
+  while (*s) {
+    if (nrec == cap) recs = realloc(recs, (cap *= 2) * sizeof *recs);
+    csv_rec *r = &recs[nrec++];
+    r->f = NULL;
+    r->n = 0;
+    for (;;) {
+      size_t len = strlen(s);
+      char *field = malloc(len + 1), *w = field;
+      if (*s == '"') {
+        for (++s; *s && !(*s == '"' && s[1] != '"'); ++s) {
+          if (*s == '"') ++s; /* a doubled quote */
+          *w++ = *s;
+        }
+        if (*s == '"') ++s;
+      } else {
+        while (*s && *s != ',' && *s != '\n') *w++ = *s++;
+      }
+      *w = '\0';
+      r->f = realloc(r->f, (r->n + 1) * sizeof *r->f);
+      r->f[r->n++] = field;
+      if (*s == ',') {
+        ++s;
+        continue;
+      }
+      if (*s == '\n') ++s;
+      break;
+    }
+  }
+  *out = recs;
+  return nrec;
+}
+
+static void csv_free(csv_rec *recs, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < recs[i].n; ++j) free(recs[i].f[j]);
+    free(recs[i].f);
+  }
+  free(recs);
+}
+
+static const char *csv_get(const csv_rec *header, const csv_rec *r, const char *col) {
+  for (size_t j = 0; j < header->n; ++j)
+    if (!strcmp(header->f[j], col)) return r->f[j];
+  fail_msg("no column %s", col);
+  return NULL;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  fclose(f);
+  buf[got] = '\0';
+  if (len) *len = got;
+  return buf;
+}
+
+static const char *gb_table =
+    "{\"context\": {\"host_name\": \"vm\", \"date\": \"2026-01-02T00:00:00+00:00\", \"bw_peak\": 2e10},"
+    " \"benchmarks\": [\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:64/batch:2/num_q_heads:4/label:a,b\\\"c\", \"run_type\": \"iteration\","
+    "   \"real_time\": 10, \"time_unit\": \"us\", \"kernel\": \"pal\", \"op\": \"decode\", \"dtype\": \"fp16\","
+    "   \"bytes_per_second\": 1.5e9},\n"
+    "  {\"name\": \"BM_memcpy\", \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"}\n"
+    " ]}";
+
+static const char *py_table =
+    "{\"machine_info\": {\"node\": \"vm\"}, \"datetime\": \"2026-01-02T00:00:00+00:00\", \"benchmarks\": [\n"
+    "  {\"name\": \"test_sdpa_latency_vs_seq_len[64]\", \"params\": {\"seq_len\": 64, \"case\": 3},"
+    "   \"extra_info\": {\"kernel\": \"sdpa\", \"batch\": 1}, \"stats\": {\"median\": 2e-5, \"mean\": 2e-5, \"rounds\": 7}}\n"
+    " ]}";
+
+static void table_csv_is_the_plotters_contract(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+  write_file("gb.json", gb_table);
+  write_file("py.json", py_table);
+  char csv_path[512];
+  snprintf(csv_path, sizeof csv_path, "%s/table.csv", tmpdir);
+  const char *inputs[] = {tmpdir};
+  FILE *err = tmpfile(), *out = tmpfile();
+  anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN,
+                   .no_plots = 1, .out = out, .err = err, .table_path = csv_path};
+  assert_int_equal(anz_run(&o), 0);
+  size_t len = 0;
+  char *text = slurp(csv_path, &len);
+  assert_non_null(text);
+  /* the header, verbatim, and the raw quoting of a field with a comma and a quote */
+  assert_int_equal(strncmp(text, ANZ_TABLE_CSV_HEADER "\n", strlen(ANZ_TABLE_CSV_HEADER) + 1), 0);
+  assert_non_null(strstr(text, "\n\"BM_PAL_LatencyVsSeqLen/seq_len:64/batch:2/num_q_heads:4/label:a,b\"\"c\","));
+  assert_non_null(strstr(text, ",\"label=a,b\"\"c\","));
+  assert_null(strchr(text, '\r'));
+  csv_rec *recs;
+  size_t nrec = csv_read(text, &recs);
+  /* as many rows as the analysis used (results.json summary_metrics.rows) */
+  char rp[512];
+  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
+  char *rj = slurp(rp, &len);
+  anz_jdoc doc;
+  anz_jerror jerr;
+  assert_int_equal(anz_json_parse(rj, len, &doc, &jerr), 0);
+  double rows = anz_json_number(anz_json_get(anz_json_get(doc.root, "summary_metrics"), "rows"), NULL);
+  const anz_jvalue *kf = anz_json_get(doc.root, "kernel_filter");
+  assert_true(kf && kf->type == ANZ_JNULL);
+  assert_int_equal(nrec - 1, (size_t)rows);
+  assert_int_equal(nrec, 4);
+  anz_json_free(&doc);
+  free(rj);
+  const csv_rec *h = &recs[0];
+  assert_int_equal(h->n, 48);
+  for (size_t i = 1; i < nrec; ++i) assert_int_equal(recs[i].n, h->n);
+  const csv_rec *pal = NULL, *mc = NULL, *py = NULL;
+  for (size_t i = 1; i < nrec; ++i) {
+    const char *name = csv_get(h, &recs[i], "name");
+    if (!strcmp(name, "BM_PAL_LatencyVsSeqLen/seq_len:64/batch:2/num_q_heads:4/label:a,b\"c")) pal = &recs[i];
+    if (!strcmp(name, "BM_memcpy")) mc = &recs[i];
+    if (!strcmp(name, "test_sdpa_latency_vs_seq_len[64]")) py = &recs[i];
+  }
+  assert_true(pal && mc && py);
+  assert_string_equal(csv_get(h, pal, "source"), "cpp");
+  assert_string_equal(csv_get(h, pal, "kernel"), "pal");
+  assert_string_equal(csv_get(h, pal, "kernel_name"), "pal");
+  assert_string_equal(csv_get(h, pal, "study"), "seq_len");
+  assert_string_equal(csv_get(h, pal, "op"), "decode");
+  assert_string_equal(csv_get(h, pal, "seq_len"), "64");
+  assert_string_equal(csv_get(h, pal, "effective_items"), "8");
+  assert_string_equal(csv_get(h, pal, "params"), "label=a,b\"c");
+  assert_string_equal(csv_get(h, pal, "latency_ms"), "0.01");
+  assert_string_equal(csv_get(h, pal, "throughput_items_per_sec"), "800000"); /* 8 vectors / 10 us */
+  assert_string_equal(csv_get(h, pal, "bytes_per_second"), "1500000000");
+  assert_string_equal(csv_get(h, pal, "bw_peak"), "2e+10"); /* %.10g */
+  assert_string_equal(csv_get(h, pal, "run_epoch"), "1767312000");
+  assert_string_equal(csv_get(h, pal, "run"), "2026-01-02T00:00:00+00:00");
+  assert_string_equal(csv_get(h, pal, "linestyle"), "-");
+  assert_string_equal(csv_get(h, pal, "marker"), "o");
+  assert_int_equal(csv_get(h, pal, "colour")[0], '#');
+  assert_non_null(strstr(csv_get(h, pal, "file"), "gb.json"));
+  /* unknown values are empty fields */
+  static const char *const empty[] = {"kernel_name", "seq_len", "head_dim", "batch", "effective_items", "params",
+                                      "dtype", "op", "throughput_items_per_sec", "bytes_per_second", "bw_util",
+                                      "flop_peak", "flop_roof", "foreign_load"};
+  for (size_t i = 0; i < sizeof empty / sizeof empty[0]; ++i)
+    if (*csv_get(h, mc, empty[i])) fail_msg("BM_memcpy: %s is '%s', want empty", empty[i], csv_get(h, mc, empty[i]));
+  assert_string_equal(csv_get(h, mc, "kernel"), "other");
+  assert_string_equal(csv_get(h, mc, "study"), "none");
+  assert_string_equal(csv_get(h, mc, "latency_ms"), "0.002");
+  assert_string_equal(csv_get(h, mc, "samples"), "1");
+  assert_string_equal(csv_get(h, mc, "probe_suspect"), "0");
+  assert_string_equal(csv_get(h, py, "source"), "py");
+  assert_string_equal(csv_get(h, py, "kernel"), "sdpa");
+  assert_string_equal(csv_get(h, py, "params"), "case=3");
+  assert_string_equal(csv_get(h, py, "samples"), "7");
+  assert_string_equal(csv_get(h, py, "linestyle"), "--");
+  assert_string_equal(csv_get(h, py, "statistic"), "median");
+  csv_free(recs, nrec);
+  free(text);
+  /* cannot write: the path and the reason, exit status 2, results.json still written */
+  o.table_path = "/nonexistent_pal_dir/table.csv";
+  rewind(err);
+  assert_int_equal(anz_run(&o), 2);
+  fflush(err);
+  rewind(err);
+  static char msg[1 << 14];
+  size_t n = fread(msg, 1, sizeof msg - 1, err);
+  msg[n] = '\0';
+  assert_non_null(strstr(msg, "pal analyze: cannot write /nonexistent_pal_dir/table.csv: No such file or directory"));
+  fclose(err);
+  fclose(out);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* ---------------------------------------------------------------- --kernel */
+/* two seq_len values per kernel, so each family can be drawn along x */
+static const char *gb_kernels =
+    "{\"context\": {\"host_name\": \"vm\"}, \"benchmarks\": [\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:64\", \"run_type\": \"iteration\", \"real_time\": 1, \"time_unit\": \"us\"},\n"
+    "  {\"name\": \"BM_PAL_LatencyVsSeqLen/seq_len:128\", \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"},\n"
+    "  {\"name\": \"BM_SDPA_LatencyVsSeqLen/seq_len:64\", \"run_type\": \"iteration\", \"real_time\": 2, \"time_unit\": \"us\"},\n"
+    "  {\"name\": \"BM_SDPA_LatencyVsSeqLen/seq_len:128\", \"run_type\": \"iteration\", \"real_time\": 4, \"time_unit\": \"us\"},\n"
+    "  {\"name\": \"BM_Attn/seq_len:64\", \"kernel\": \"flash_decode\", \"run_type\": \"iteration\", \"real_time\": 3,"
+    "   \"time_unit\": \"us\"},\n"
+    "  {\"name\": \"BM_Attn/seq_len:128\", \"kernel\": \"flash_decode\", \"run_type\": \"iteration\", \"real_time\": 6,"
+    "   \"time_unit\": \"us\"}\n"
+    " ]}";
+
+/* The first point of a plot in results.json (the plot must have one). */
+static const anz_jvalue *first_point(const anz_jdoc *doc, const char *plot) {
+  const anz_jvalue *p = anz_json_get(anz_json_get(doc->root, "summary_metrics"), plot);
+  assert_non_null(p);
+  const anz_jvalue *pts = anz_json_get(p, "points");
+  assert_true(pts && pts->type == ANZ_JARRAY && pts->len > 0);
+  return pts->u.first;
+}
+
+static size_t load_with_kernels(const char *const *kernels, size_t nk, anz_table *t, FILE *err) {
+  const char *inputs[] = {tmpdir};
+  anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN, .no_plots = 1,
+                   .out = stdout, .err = err, .kernels = kernels, .nkernels = nk};
+  char **paths;
+  size_t n;
+  assert_int_equal(anz_collect_inputs(&o, &paths, &n), 0);
+  int rc = anz_table_load(&o, paths, n, t);
+  for (size_t i = 0; i < n; ++i) free(paths[i]);
+  free(paths);
+  return (size_t)rc;
+}
+
+static void kernel_filter_keeps_matching_rows(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+  write_file("k.json", gb_kernels);
+  anz_table t;
+  /* every row: three colours */
+  assert_int_equal(load_with_kernels(NULL, 0, &t, stderr), 0);
+  assert_int_equal(t.nrows, 6);
+  int sdpa_colour = -1;
+  for (size_t i = 0; i < t.nrows; ++i)
+    if (t.rows[i]->kernel == ANZ_K_SDPA) sdpa_colour = t.rows[i]->colour;
+  assert_int_equal(sdpa_colour, 1); /* after pal's */
+  anz_table_free(&t);
+  /* sdpa only: and the palette starts again from its first colour */
+  const char *sdpa[] = {"sdpa"};
+  assert_int_equal(load_with_kernels(sdpa, 1, &t, stderr), 0);
+  assert_int_equal(t.nrows, 2);
+  assert_int_equal(t.rows_filtered, 4);
+  for (size_t i = 0; i < t.nrows; ++i) {
+    assert_int_equal(t.rows[i]->kernel, ANZ_K_SDPA);
+    assert_int_equal(t.rows[i]->colour, 0);
+  }
+  anz_table_free(&t);
+  /* several names: their union; a class name or a kernel_name, case ignored */
+  const char *two[] = {"PAL", "Flash_Decode"};
+  assert_int_equal(load_with_kernels(two, 2, &t, stderr), 0);
+  assert_int_equal(t.nrows, 4); /* rows in instance-name order: BM_Attn, BM_PAL */
+  assert_string_equal(t.rows[0]->kernel_name, "flash_decode");
+  assert_int_equal(t.rows[2]->kernel, ANZ_K_PAL);
+  anz_table_free(&t);
+  const char *paged[] = {"paged_attention"}, *other[] = {"other"};
+  assert_int_equal(load_with_kernels(paged, 1, &t, stderr), 0);
+  assert_int_equal(t.nrows, 2);
+  assert_int_equal(t.rows[0]->kernel, ANZ_K_PAL);
+  anz_table_free(&t);
+  assert_int_equal(load_with_kernels(other, 1, &t, stderr), 0);
+  assert_int_equal(t.nrows, 2);
+  assert_string_equal(t.rows[0]->kernel_name, "flash_decode");
+  anz_table_free(&t);
+  /* a name no row has: a usage error naming what there is */
+  FILE *err = tmpfile();
+  const char *bad[] = {"sdpa", "nope"};
+  assert_int_equal(load_with_kernels(bad, 2, &t, err), 2);
+  anz_table_free(&t);
+  static char msg[1 << 14];
+  rewind(err);
+  size_t n = fread(msg, 1, sizeof msg - 1, err);
+  msg[n] = '\0';
+  fclose(err);
+  assert_string_equal(msg, "pal analyze: --kernel nope: no such kernel in the data; known: pal (paged_attention), sdpa, "
+                           "other, flash_decode\n");
+  /* the whole run: exit 2 and no results.json; with a match, results.json names the filter */
+  const char *inputs[] = {tmpdir};
+  FILE *out = tmpfile();
+  err = tmpfile();
+  anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN, .no_plots = 1,
+                   .out = out, .err = err, .kernels = bad, .nkernels = 2};
+  assert_int_equal(anz_run(&o), 2);
+  char rp[512];
+  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
+  assert_int_equal(access(rp, F_OK), -1);
+  o.kernels = sdpa;
+  o.nkernels = 1;
+  assert_int_equal(anz_run(&o), 0);
+  fclose(out);
+  fclose(err);
+  size_t len = 0;
+  char *rj = slurp(rp, &len);
+  anz_jdoc doc;
+  anz_jerror jerr;
+  assert_int_equal(anz_json_parse(rj, len, &doc, &jerr), 0);
+  const anz_jvalue *kf = anz_json_get(doc.root, "kernel_filter");
+  assert_true(kf && kf->type == ANZ_JARRAY && kf->len == 1);
+  assert_string_equal(anz_json_string(kf->u.first), "sdpa");
+  const anz_jvalue *sm = anz_json_get(doc.root, "summary_metrics");
+  assert_float_equal(anz_json_number(anz_json_get(sm, "rows"), NULL), 2, 0);
+  const anz_jvalue *kernels = anz_json_get(sm, "kernels");
+  assert_true(kernels && kernels->len == 1);
+  assert_string_equal(anz_json_string(kernels->u.first), "sdpa");
+  /* points carry kernel_name and params when the row has them */
+  const anz_jvalue *pt = first_point(&doc, "latency_vs_seq_len");
+  assert_null(anz_json_get(pt, "kernel_name"));
+  anz_json_free(&doc);
+  free(rj);
+  const char *flash[] = {"flash_decode"};
+  o.kernels = flash;
+  out = tmpfile();
+  err = tmpfile();
+  o.out = out, o.err = err;
+  assert_int_equal(anz_run(&o), 0);
+  fclose(out);
+  fclose(err);
+  rj = slurp(rp, &len);
+  assert_int_equal(anz_json_parse(rj, len, &doc, &jerr), 0);
+  pt = first_point(&doc, "latency_vs_seq_len");
+  assert_string_equal(anz_json_string(anz_json_get(pt, "kernel_name")), "flash_decode");
+  anz_json_free(&doc);
+  free(rj);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(json_accepts_nan_and_infinity),
@@ -906,6 +1325,10 @@ int main(void) {
       cmocka_unit_test(pytest_and_nvbench_rows_are_judged),
       cmocka_unit_test(results_json_lists_probe_suspect_rows),
       cmocka_unit_test(budget_dropped_instances_are_listed),
+      cmocka_unit_test(params_and_kernel_name_are_kept),
+      cmocka_unit_test(first_named_argument_decides_the_study),
+      cmocka_unit_test(table_csv_is_the_plotters_contract),
+      cmocka_unit_test(kernel_filter_keeps_matching_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,8 +53,10 @@ static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
     return 1;
   }
   static const int skip[] = {ANZ_AX_SEQ_LEN, -1};
+  anz_plot_split_ops(p, py, paired);
   anz_series_key key;
-  anz_series_key_init(&key, py, paired, skip, 0);
+  anz_series_key_init(&key, py, paired, skip, t->opts && t->opts->all_runs);
+  anz_series_key_untie_axis(&key, py, paired, ANZ_AX_SEQ_LEN);
   for (size_t i = 0; i < paired; ++i) {
     const anz_row *pr = py[i];
     const anz_row *cr = *(const anz_row **)bsearch(&py[i], cpp, ncpp, sizeof *cpp, instance_qsort);

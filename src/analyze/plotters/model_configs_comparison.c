@@ -32,8 +32,18 @@ static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
   /* a model fixes heads, head_dim, seq_len and batch: none of them is a series */
   static const int skip[] = {ANZ_AX_SEQ_LEN, ANZ_AX_HEAD_DIM, ANZ_AX_ITEMS, ANZ_AX_BATCH, ANZ_AX_NUM_Q_HEADS,
                              ANZ_AX_NUM_KV_HEADS, 100 + ANZ_SX_MODEL, -1};
+  anz_plot_split_ops(p, rows, n); /* prefill (seconds) and decode (ms) bars in panels of their own */
   anz_series_key key;
-  anz_series_key_init(&key, rows, n, skip, 0 /* runs share a series */);
+  anz_series_key_init(&key, rows, n, skip, t->opts && t->opts->all_runs);
+  double *xs = malloc(n * sizeof *xs);
+  if (xs) { /* a parameter that only renames the model is no series */
+    for (size_t i = 0; i < n; ++i) {
+      const char *m = rows[i]->saxis[ANZ_SX_MODEL];
+      xs[i] = (double)((const char **)bsearch(&m, cats, nc, sizeof *cats, cmp_str) - cats);
+    }
+    anz_series_key_untie(&key, rows, xs, n);
+    free(xs);
+  }
   for (size_t i = 0; i < n; ++i) {
     const char *m = rows[i]->saxis[ANZ_SX_MODEL];
     const char **hit = bsearch(&m, cats, nc, sizeof *cats, cmp_str);
@@ -53,7 +63,6 @@ static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
   snprintf(p->title, sizeof p->title, "PAL vs SDPA: model configurations");
   p->xlabel = "Model configuration";
   p->xkey = "model_index";
-  p->layout_rows = 2;
   anz_panels_latency_throughput(p, "Model configuration latency", "Model configuration throughput");
   return 0;
 }

@@ -131,10 +131,10 @@ static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
     snprintf(p->note, sizeof p->note,
              "%zu of %zu points above the probed roof: the probe under-reads %s (probe_suspect)", p->npoints_suspect,
              n, several ? "these machines" : "this machine");
-  p->key_outside = 1;
   p->yscale = ymax >= 1e12 ? 1e12 : 1e9;
   static const int skip[] = {ANZ_AX_SEQ_LEN, ANZ_AX_HEAD_DIM, ANZ_AX_ITEMS, ANZ_AX_BATCH, ANZ_AX_NUM_Q_HEADS,
-                             ANZ_AX_NUM_KV_HEADS, ANZ_AX_PAGE_SIZE, 100 + ANZ_SX_MODEL, 100 + ANZ_SX_LAYOUT, -1};
+                             ANZ_AX_NUM_KV_HEADS, ANZ_AX_PAGE_SIZE, 100 + ANZ_SX_MODEL, 100 + ANZ_SX_LAYOUT,
+                             ANZ_SKIP_PARAMS, -1};
   anz_series_key key;
   anz_series_key_init(&key, rows, n, skip, 0 /* runs share a series */);
   for (size_t i = 0; i < n; ++i) {

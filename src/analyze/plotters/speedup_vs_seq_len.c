@@ -1,6 +1,6 @@
 /* speedup_vs_seq_len.c - PAL's speedup over SDPA (SDPA time / PAL time) per
  * source, pairing rows that agree on everything but the kernel: source,
- * machine, dtype, cache, seq_len, batch, heads and head_dim. */
+ * machine, op, dtype, cache, parameters, seq_len, batch, heads and head_dim. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +11,10 @@
 static int pair_cmp(const anz_row *x, const anz_row *y) {
   int c;
   if ((c = (int)x->source - (int)y->source)) return c;
-  static const int sx[] = {ANZ_SX_MACHINE, ANZ_SX_DTYPE, ANZ_SX_CACHE};
-  for (size_t i = 0; i < 3; ++i)
+  static const int sx[] = {ANZ_SX_MACHINE, ANZ_SX_OP, ANZ_SX_DTYPE, ANZ_SX_CACHE};
+  for (size_t i = 0; i < sizeof sx / sizeof sx[0]; ++i)
     if ((c = anz_cmp_str(x->saxis[sx[i]], y->saxis[sx[i]]))) return c;
+  if ((c = anz_cmp_str(x->params, y->params))) return c; /* e.g. a prefill's history length */
   static const int ax[] = {ANZ_AX_SEQ_LEN, ANZ_AX_BATCH, ANZ_AX_NUM_Q_HEADS, ANZ_AX_NUM_KV_HEADS, ANZ_AX_HEAD_DIM};
   for (size_t i = 0; i < 5; ++i)
     if ((c = anz_cmp_num(x->axis[ax[i]], y->axis[ax[i]]))) return c;
@@ -47,13 +48,15 @@ static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
   if (npaired == 0) {
     free(rows), free(pal), free(sdpa), free(paired);
     snprintf(why, whylen,
-             "no PAL and SDPA rows of a seq_len sweep that match (same source, machine, dtype, cache, "
+             "no PAL and SDPA rows of a seq_len sweep that match (same source, machine, op, dtype, cache, parameters, "
              "batch, heads, head_dim)");
     return 1;
   }
   static const int skip[] = {ANZ_AX_SEQ_LEN, -1};
+  anz_plot_split_ops(p, paired, npaired);
   anz_series_key key;
-  anz_series_key_init(&key, paired, npaired, skip, 0 /* runs share a series */);
+  anz_series_key_init(&key, paired, npaired, skip, t->opts && t->opts->all_runs);
+  anz_series_key_untie_axis(&key, paired, npaired, ANZ_AX_SEQ_LEN);
   for (size_t i = 0; i < npaired; ++i) {
     const anz_row *pr = paired[i];
     const anz_row **hit = bsearch(&paired[i], sdpa, nsd, sizeof *sdpa, pair_qsort);
