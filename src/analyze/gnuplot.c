@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "../common/atomic_file.h"
 #include "pal/version.h"
 #include "plot.h"
@@ -52,7 +53,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
       return;
     }
     size_t cap = (b->cap + (size_t)w + 1) * 2;
-    char *d = realloc(b->d, cap);
+    char *d = anz_realloc(b->d, cap);
     if (!d) {
       b->oom = 1;
       return;
@@ -358,7 +359,21 @@ static void series_style(const anz_plot *p, const anz_series *s, sbuf *b) {
   }
 }
 
-static int ref_dash(int r) { return r == 0 ? 2 : r == 1 ? 4 : 5; }
+/* A reference's dash: one per distinct label in the plot (O(n) in two panels
+ * looks the same; O(n) and "linear scaling" do not). */
+static int ref_dash(const anz_plot *p, int k, int r) {
+  static const int dashes[] = {2, 4, 5, 3};
+  const char *seen[ANZ_MAX_PANELS * ANZ_MAX_REFS];
+  int n = 0;
+  for (int k2 = 0; k2 < p->npanels; ++k2)
+    for (int r2 = 0; r2 < p->panel[k2].nrefs; ++r2) {
+      int i = 0;
+      while (i < n && strcmp(seen[i], p->panel[k2].ref_label[r2])) ++i;
+      if (i == n) seen[n++] = p->panel[k2].ref_label[r2];
+      if (k2 == k && r2 == r) return dashes[i % 4];
+    }
+  return dashes[0];
+}
 
 /* Screen fractions of a panel (g, k). */
 static void panel_box(const anz_plot *p, const figure *f, int g, int k, double box[4]) {
@@ -518,7 +533,7 @@ static void write_panel(const anz_plot *p, const figure *f, int g, int k, sbuf *
     const ref_line *rl = &f->refs[r];
     if (rl->group != g || rl->panel != k) continue;
     sb_printf(b, ", \\\n    datafile index %zu using 1:2 with lines lc rgb \"%s\" dt %d lw 1.2 notitle", p->nseries + (size_t)r,
-              REF_COLOUR, ref_dash(rl->ref));
+              REF_COLOUR, ref_dash(p, rl->panel, rl->ref));
   }
   for (int c = 0; c < p->nceilings; ++c)
     sb_printf(b, ", \\\n    roof%d(x) with lines lc rgb \"%s\" dt %d lw 1.5 notitle", c, ROOF_COLOUR, c + 1);
@@ -564,7 +579,7 @@ static void write_legend(const anz_plot *p, const figure *f, sbuf *b) {
           dup |= ref_drawn(f, k2, r2) && !strcmp(p->panel[k2].ref_label[r2], p->panel[k].ref_label[r]);
       if (!ref_drawn(f, k, r) || dup) continue;
       ITEM();
-      sb_printf(b, "with lines lc rgb \"%s\" dt %d lw 1.2 title ", REF_COLOUR, ref_dash(r));
+      sb_printf(b, "with lines lc rgb \"%s\" dt %d lw 1.2 title ", REF_COLOUR, ref_dash(p, k, r));
       sb_quoted(b, p->panel[k].ref_label[r]);
     }
   for (int k = 0; k < p->npanels; ++k)
@@ -613,7 +628,7 @@ static int join(char *out, size_t cap, const char *dir, const char *name, const 
 
 int anz_plot_write_sources(const anz_plot *p, const char *dir, char *why, size_t whylen) {
   sbuf gp = {0}, dat = {0};
-  figure *f = malloc(sizeof *f);
+  figure *f = anz_malloc(sizeof *f);
   if (!f) {
     snprintf(why, whylen, "out of memory writing the gnuplot script");
     return -1;
@@ -678,7 +693,7 @@ static int write_all(int fd, const char *d, size_t n) {
 
 anz_plot_job *anz_plot_start(const anz_plot *p, const char *dir, const char *gnuplot, char *why, size_t whylen) {
   if (anz_plot_write_sources(p, dir, why, whylen)) return NULL;
-  anz_plot_job *job = calloc(1, sizeof *job);
+  anz_plot_job *job = anz_calloc(1, sizeof *job);
   if (!job) {
     snprintf(why, whylen, "out of memory");
     return NULL;
