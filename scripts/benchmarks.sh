@@ -72,7 +72,7 @@ case $run in
   cpp_sdpa) cpp=(sdpa) ;;
   *) cpp=() ;;
 esac
-# --- python suite (begin): pytest-benchmark over the `pal` package (issue 5)
+# --- python suite: pytest-benchmark over the `pal` package
 case $run in
   all|py) py=(all) ;;
   py_pal) py=(pal) ;;
@@ -83,7 +83,6 @@ esac
 if [[ ${#py[@]} -gt 0 ]]; then scripts/python-env.sh; fi
 # the C families the Python suite mirrors: the names its tests pass
 py_filter="^($(grep -ho '"BM_[A-Za-z0-9_]*"' benchmarks/python/*.py | tr -d '"' | sort -u | paste -sd'|'))/"
-# --- python suite (end)
 kernel_of() { [[ $1 != all ]] && echo "--kernel $1"; true; }
 left() { echo $((budget_s - (SECONDS - start) - analyze_reserve)); }
 
@@ -124,7 +123,7 @@ for target in "${cpp[@]}"; do
   log "cpp $target done in $((SECONDS - t)) s (host load average now $(loadavg))"
   ran=1
 done
-# --- python suite (begin)
+# --- python suite
 for target in "${py[@]}"; do
   select=() kernel=($(kernel_of "$target"))
   [[ $target != all ]] && select=(-k "test_${target}_")
@@ -158,7 +157,6 @@ for target in "${py[@]}"; do
   log "py $target done in $((SECONDS - t)) s (host load average now $(loadavg))"
   ran=1
 done
-# --- python suite (end)
 analyze_rc=0
 if [[ $analyze -eq 1 ]]; then
   log "pal analyze .benchmarks .benchmarks"

@@ -34,7 +34,7 @@ for cfg in "${configs[@]}"; do
     ctest --test-dir "$dir" --output-on-failure -j "$jobs"
   coverage_log=$dir/Testing/Temporary/LastTest.log
 done
-# --- python (begin): the `pal` package (issue 5), with the Release configuration
+# --- python: the `pal` package, with the Release configuration
 if [[ " ${configs[*]} " == *" release "* ]]; then
   echo "==> [python] .venv + pal package (scripts/python-env.sh)"
   scripts/python-env.sh
@@ -44,7 +44,6 @@ if [[ " ${configs[*]} " == *" release "* ]]; then
   .venv/bin/python -m pytest -q -p no:cacheprovider tests/python tests/analyze/python
   configs+=(python)
 fi
-# --- python (end)
 echo "==> all test configurations passed: ${configs[*]}"
 # Which ISA levels the kernel tests really ran at here, and which this CPU
 # could not run (each kernel test binary prints a [ COVERAGE ] line).

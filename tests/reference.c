@@ -280,7 +280,7 @@ void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal
   free(qrow);
 }
 
-/* ------------------------------------------------ paged prefill (begin) */
+/* ------------------------------------------------ paged prefill */
 
 /* One prefill row: keys/vals hold tokens [0, n) of the sequence; the row's
  * query position is pos and it sees [lo, pos]. Written out in full (not via
@@ -355,7 +355,6 @@ void ref_prefill(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const in
   free(qrow);
 }
 
-/* ------------------------------------------------ paged prefill (end) */
 
 /* ------------------------------------------------------- dense SDPA */
 

@@ -64,7 +64,7 @@ void ref_decode(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const pal
                 const pal_page_table *pt, double scale, double *out, double *lse,
                 double *sbound);
 
-/* ------------------------------------------------ paged prefill (begin) */
+/* ------------------------------------------------ paged prefill */
 
 /* Score options of pal_attention_options, in double (window 0, softcap 0,
  * alibi_slopes NULL: off). */
@@ -86,7 +86,6 @@ void ref_prefill(const void *q, pal_dtype q_dtype, int32_t num_q_heads, const in
                  const pal_kv_pool *pool, const pal_page_table *pt, double scale,
                  const ref_score_opts *opts, double *out, double *lse, double *sbound);
 
-/* ------------------------------------------------ paged prefill (end) */
 
 /* ------------------------------------------------------- dense SDPA */
 

@@ -1,5 +1,5 @@
 /* tests/test_hostile.c - inputs a serving stack really produces that are not
- * the happy path (issue 19): outputs aliasing inputs, vLLM's combined K/V
+ * the happy path: outputs aliasing inputs, vLLM's combined K/V
  * cache, the scale sentinel, NaN and Inf, empty pools and zero sizes.
  *
  *  - overlap.c against brute-force enumeration of elements;

@@ -1,4 +1,5 @@
-"""pytest options of the pal benchmark suite.
+"""pytest options of the pal benchmark suite. Its instances are pal bench's
+(`pal bench --list --json`, read by workloads.py from $PAL_BIN, else build/pal).
 
 --pal-quick (or PAL_BENCH_QUICK=1)  the reduced sweep, as `pal bench --quick`
 --pal-hot   (or PAL_BENCH_HOT=1)    one working set back to back (hot cache);

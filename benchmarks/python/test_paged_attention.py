@@ -35,76 +35,69 @@ def run(benchmark, call, extra):
         benchmark.extra_info["foreign_load"] = foreign
 
 
+# The instances of each test are pal bench's for the family it names
+# (`pal bench --list --json`, see workloads.py): the same axes, values and
+# work per call; the test id is the swept axis's value.
+
 # ---------------------------------------------------------- decode vs seq_len
-@pytest.mark.parametrize("seq_len", w.sweep("seq_len"))
-def test_pal_latency_vs_seq_len(benchmark, seq_len):
-    run(benchmark, *w.paged_decode(w.config(seq_len=seq_len), "BM_PAL_LatencyVsSeqLen"))
+@pytest.mark.parametrize("inst", w.params("BM_PAL_LatencyVsSeqLen"))
+def test_pal_latency_vs_seq_len(benchmark, inst):
+    run(benchmark, *w.paged_decode(inst))
 
 
-@pytest.mark.parametrize("seq_len", w.sweep("seq_len"))
-def test_sdpa_latency_vs_seq_len(benchmark, seq_len):
-    run(benchmark, *w.dense_decode(w.config(seq_len=seq_len), "BM_SDPA_LatencyVsSeqLen"))
+@pytest.mark.parametrize("inst", w.params("BM_SDPA_LatencyVsSeqLen"))
+def test_sdpa_latency_vs_seq_len(benchmark, inst):
+    run(benchmark, *w.dense_decode(inst))
 
 
 # --------------------------------------------------------- decode vs head_dim
-@pytest.mark.parametrize("head_dim", w.sweep("head_dim"))
-def test_pal_latency_vs_head_dim(benchmark, head_dim):
-    run(benchmark, *w.paged_decode(w.config(head_dim=head_dim), "BM_PAL_LatencyVsHeadDim"))
+@pytest.mark.parametrize("inst", w.params("BM_PAL_LatencyVsHeadDim"))
+def test_pal_latency_vs_head_dim(benchmark, inst):
+    run(benchmark, *w.paged_decode(inst))
 
 
-@pytest.mark.parametrize("head_dim", w.sweep("head_dim"))
-def test_sdpa_latency_vs_head_dim(benchmark, head_dim):
-    run(benchmark, *w.dense_decode(w.config(head_dim=head_dim), "BM_SDPA_LatencyVsHeadDim"))
+@pytest.mark.parametrize("inst", w.params("BM_SDPA_LatencyVsHeadDim"))
+def test_sdpa_latency_vs_head_dim(benchmark, inst):
+    run(benchmark, *w.dense_decode(inst))
 
 
 # ------------------------------------ decode vs query items (one per sequence)
-@pytest.mark.parametrize("batch", w.sweep("batch"))
-def test_pal_latency_vs_query_items(benchmark, batch):
-    c = w.config(batch=batch, seq_len=1024)
-    run(benchmark, *w.paged_decode(c, "BM_PAL_LatencyVsNumItems"))
+@pytest.mark.parametrize("inst", w.params("BM_PAL_LatencyVsNumItems"))
+def test_pal_latency_vs_query_items(benchmark, inst):
+    run(benchmark, *w.paged_decode(inst))
 
 
-@pytest.mark.parametrize("batch", w.sweep("batch"))
-def test_sdpa_latency_vs_batch_size(benchmark, batch):
-    c = w.config(batch=batch, seq_len=1024)
-    run(benchmark, *w.dense_decode(c, "BM_SDPA_LatencyVsNumItems"))
+@pytest.mark.parametrize("inst", w.params("BM_SDPA_LatencyVsNumItems"))
+def test_sdpa_latency_vs_batch_size(benchmark, inst):
+    run(benchmark, *w.dense_decode(inst))
 
 
 # -------------------------------------------------------------- model configs
-@pytest.mark.parametrize("model", w.sweep("model"))
-def test_pal_latency_model_configs(benchmark, model):
-    run(benchmark, *w.paged_decode(w.config(model=model), "BM_PAL_ModelConfig"))
+@pytest.mark.parametrize("inst", w.params("BM_PAL_ModelConfig"))
+def test_pal_latency_model_configs(benchmark, inst):
+    run(benchmark, *w.paged_decode(inst))
 
 
-@pytest.mark.parametrize("model", w.sweep("model"))
-def test_sdpa_latency_model_configs(benchmark, model):
-    run(benchmark, *w.dense_decode(w.config(model=model), "BM_SDPA_ModelConfig"))
+@pytest.mark.parametrize("inst", w.params("BM_SDPA_ModelConfig"))
+def test_sdpa_latency_model_configs(benchmark, inst):
+    run(benchmark, *w.dense_decode(inst))
 
 
 # ------------------------------------------------------------- fill_kv_pages
-@pytest.mark.parametrize("tokens", w.sweep("tokens"))
-def test_pal_fill_kv_pages(benchmark, tokens):
-    c = dict(tokens=tokens, page_size=16, num_kv_heads=8, head_dim=128, layout="hnd",
-             dtype="fp16", threads=0)
-    run(benchmark, *w.fill_kv(c))
+@pytest.mark.parametrize("inst", w.params("BM_PAL_FillKVPages"))
+def test_pal_fill_kv_pages(benchmark, inst):
+    run(benchmark, *w.fill_kv(inst))
 
 
-# ------------------------------------------- prefill (when libpal has it)
-needs_prefill = pytest.mark.skipif(not hasattr(pal, "prefill"), reason="libpal has no pal_prefill")
+# ------------------------------------------------------------------- prefill
+@pytest.mark.parametrize("inst", w.params("BM_PAL_PrefillLatencyVsSeqLen"))
+def test_pal_prefill_latency_vs_seq_len(benchmark, inst):
+    run(benchmark, *w.paged_prefill(inst))
 
 
-@needs_prefill
-@pytest.mark.parametrize("seq_len", w.sweep("prefill_seq_len"))
-def test_pal_prefill_latency_vs_seq_len(benchmark, seq_len):
-    c = dict(w.PREFILL_DEFAULTS, seq_len=seq_len)
-    run(benchmark, *w.paged_prefill(c, "BM_PAL_PrefillLatencyVsSeqLen"))
-
-
-@needs_prefill
-@pytest.mark.parametrize("seq_len", w.sweep("prefill_seq_len"))
-def test_sdpa_prefill_latency_vs_seq_len(benchmark, seq_len):
-    c = dict(w.PREFILL_DEFAULTS, seq_len=seq_len)
-    run(benchmark, *w.dense_prefill(c, "BM_SDPA_PrefillLatencyVsSeqLen"))
+@pytest.mark.parametrize("inst", w.params("BM_SDPA_PrefillLatencyVsSeqLen"))
+def test_sdpa_prefill_latency_vs_seq_len(benchmark, inst):
+    run(benchmark, *w.dense_prefill(inst))
 
 
 # ---------------------------------------------------- the binding's own cost
@@ -114,14 +107,15 @@ def test_pal_binding_overhead(benchmark):
     is the Python call; extra_info also holds the native time of the same
     call, timed in C by pal._pal._decode_native_seconds over the same
     validated arguments, and the difference (binding_overhead_us)."""
-    c = w.config(batch=1, seq_len=16, num_q_heads=8, num_kv_heads=2, head_dim=64, threads=1)
+    inst = w.listed("BM_PAL_LatencyVsSeqLen", hot=True, batch=1, seq_len=16, num_q_heads=8,
+                    num_kv_heads=2, head_dim=64, dtype="fp16", threads=1)
     q = w.random_fill(np.empty((1, 8, 64), np.float16), 1)
     k = w.random_fill(np.empty((1, 2, 16, 64), np.float16), 2)
     v = w.random_fill(np.empty((1, 2, 16, 64), np.float16), 3)
     bt, sl, out = np.zeros((1, 1), np.int32), np.array([16], np.int32), np.empty_like(q)
     args, kwargs = (q, k, v, bt, sl), dict(out=out, num_threads=1)
 
-    extra = w.info(c, "pal", "decode", "BM_PAL_BindingOverhead", w.decode_cost(c, True), 1)
+    extra = w.info(inst, "BM_PAL_BindingOverhead")
     extra["cache"] = "hot"
     benchmark.extra_info.update(extra)
     benchmark(lambda: pal.decode(*args, **kwargs))

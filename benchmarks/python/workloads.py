@@ -1,10 +1,16 @@
-"""Workloads of the Python benchmark suite: the same axes, defaults, sweeps,
-cold-cache rotation and cost formulas as `pal bench` (docs/BENCHMARKS.md), so
-a py row and a cpp row of the same instance can be put side by side."""
+"""Workloads of the Python benchmark suite over the instances of `pal bench`:
+the families, their axes, defaults, sweeps (full and --quick), the model
+table, the bytes/FLOPs/items per call and the cold-cache rotations all come
+from `pal bench --list --json` (src/bench/list_json.c, docs/BENCHMARKS.md),
+never typed here, so a py row and a cpp row of the same instance can be put
+side by side. The pal binary: $PAL_BIN, else build/pal (scripts/benchmarks.sh
+builds it first)."""
 
 import itertools
+import json
 import math
 import os
+import subprocess
 import time
 
 import numpy as np
@@ -18,95 +24,71 @@ PLAN_PATH = None
 _PLAN_BY_FAMILY = {}
 _PLAN_T0 = None
 _SKIPPED = []  # {"name", "reason"} of every test the plan skipped
+_LISTINGS = {}  # (quick, hot) -> the parsed `pal bench --list --json`
 
-# decode defaults of the native suites (src/bench/suites/decode_axes.h)
-DEFAULTS = dict(batch=1, seq_len=4096, num_q_heads=32, num_kv_heads=8, head_dim=128,
-                page_size=16, layout="hnd", dtype="fp16", threads=0)
-
-# (full sweep, quick sweep) of each family, as in src/bench/suites/*.c
-SWEEPS = {
-    "seq_len": ([64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768], [256, 4096]),
-    "head_dim": ([64, 80, 96, 128, 160, 192, 256], [64, 128]),
-    "batch": ([1, 2, 4, 8, 16, 32, 64, 128, 256], [1, 16]),
-    "model": (["Llama3_70B_Sim", "Qwen_8B_Sim", "Qwen2.5_72B_Sim", "Llama-3.1-8B", "Mistral-7B",
-               "Gemma-3-27B", "Qwen3-32B", "Qwen3-30B-A3B", "Llama-3.1-70B"],
-              ["Llama3_70B_Sim", "Llama-3.1-8B"]),
-    "tokens": ([1, 16, 256, 4096], [16, 4096]),
-    "prefill_seq_len": ([64, 128, 256, 512, 1024, 2048, 4096, 8192], [256, 1024]),
-}
-
-# prefill defaults of the native suites (src/bench/suites/prefill_latency_vs_seq_len.c):
-# seq_len is the chunk of new query tokens, history the cached tokens before it
-PREFILL_DEFAULTS = dict(batch=1, history=0, num_q_heads=32, num_kv_heads=8, head_dim=128,
-                        page_size=16, layout="hnd", dtype="bf16", threads=0)
-
-# name: (num_q_heads, num_kv_heads, head_dim, seq_len, batch), src/bench/models.c
-MODELS = {
-    "Llama3_70B_Sim": (64, 8, 128, 1024, 4),
-    "Qwen_8B_Sim": (32, 32, 128, 1024, 4),
-    "Qwen2.5_72B_Sim": (128, 8, 128, 1024, 4),
-    "Llama-3.1-8B": (32, 8, 128, 8192, 8),
-    "Mistral-7B": (32, 8, 128, 4096, 8),
-    "Gemma-3-27B": (32, 16, 128, 8192, 4),
-    "Qwen3-32B": (64, 8, 128, 8192, 4),
-    "Qwen3-30B-A3B": (32, 4, 128, 16384, 4),
-    "Llama-3.1-70B": (64, 8, 128, 32768, 1),
-}
-
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NP_DTYPES = {"fp32": np.float32, "fp16": np.float16, "bf16": np.uint16}
 
 
-def sweep(axis):
-    """The values of a swept axis, read at collection time (after pytest_configure)."""
-    full, quick = SWEEPS[axis]
-    quick_env = os.environ.get("PAL_BENCH_QUICK") == "1"
-    return quick if (QUICK or quick_env) else full
+def pal_bin():
+    """The pal binary whose sweep this suite runs: $PAL_BIN, else build/pal."""
+    path = os.environ.get("PAL_BIN") or os.path.join(REPO, "build", "pal")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise RuntimeError(
+            f"benchmarks/python takes its instances from `pal bench --list --json`, but there is "
+            f"no pal binary at {path}: build it (cmake -S . -B build && cmake --build build, as "
+            f"scripts/benchmarks.sh does) or set PAL_BIN to one")
+    return path
 
 
-def config(**overrides):
-    c = dict(DEFAULTS)
-    model = overrides.get("model")
-    if model:
-        hq, hkv, d, L, b = MODELS[model]
-        c.update(num_q_heads=hq, num_kv_heads=hkv, head_dim=d, seq_len=L, batch=b)
-    c.update(overrides)
-    return c
+def pal_list(*args):
+    """The parsed `pal bench --list --json ARGS` (any pal bench sweep options)."""
+    cmd = [pal_bin(), "bench", "--list", "--json", *args]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
+    return json.loads(r.stdout)
 
 
-def llc_bytes():
-    best = 0
-    base = "/sys/devices/system/cpu/cpu0/cache"
-    for entry in os.listdir(base) if os.path.isdir(base) else []:
-        try:
-            with open(os.path.join(base, entry, "size")) as f:
-                text = f.read().strip()
-        except OSError:
-            continue
-        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-        best = max(best, int(text.rstrip("KMG")) * mult)
-    return best or (32 << 20)
+def quick():
+    return QUICK or os.environ.get("PAL_BENCH_QUICK") == "1"
 
 
-def rotations(bytes_per_call):
-    """Working sets per instance: R >= 2 with R x bytes >= 3 x LLC (cold), or 1 (hot)."""
-    if HOT:
-        return 1
-    return int(min(4096, max(2, math.ceil(3 * llc_bytes() / max(bytes_per_call, 1)))))
+def listing():
+    """pal bench's listing for this run's mode (--pal-quick, --pal-hot), read once."""
+    key = (quick(), HOT)
+    if key not in _LISTINGS:
+        _LISTINGS[key] = pal_list(*(["--quick"] if key[0] else []), *(["--hot"] if key[1] else []))
+    return _LISTINGS[key]
 
 
-def decode_cost(c, paged):
-    """bytes and FLOPs per decode call, docs/BENCHMARKS.md."""
-    B, L, hq, hkv, D = c["batch"], c["seq_len"], c["num_q_heads"], c["num_kv_heads"], c["head_dim"]
-    s = np.dtype(NP_DTYPES[c["dtype"]]).itemsize
-    nbytes = B * L * hkv * D * 2 * s + B * hq * D * 2 * s
-    if paged:
-        nbytes += 4 * B * (math.ceil(L / c["page_size"]) + 1)
-    return float(nbytes), 4.0 * B * L * hq * D
+def instances(family):
+    """The instances of a family in pal bench's order, read at collection time
+    (after pytest_configure): {name, family, axes, bytes_per_call, ...}."""
+    found = [i for i in listing()["instances"] if i["family"] == family]
+    if not found:
+        raise RuntimeError(f"pal bench --list --json has no instance of {family}")
+    return found
 
 
-def fill_cost(c):
-    s = np.dtype(NP_DTYPES[c["dtype"]]).itemsize
-    return 2.0 * 2.0 * c["tokens"] * c["num_kv_heads"] * c["head_dim"] * s + 8.0 * c["tokens"], 0.0
+def params(family):
+    """pytest parameters: one per instance, its id the swept axis's value."""
+    import pytest
+
+    swept = next(f["swept"] for f in listing()["families"] if f["name"] == family)
+    return [pytest.param(i, id=str(i["axes"][swept])) for i in instances(family)]
+
+
+def listed(family, hot=False, **axes):
+    """The one instance of `family` with these axes overridden (pal bench -a),
+    for a test that runs a point outside the sweep (the binding's overhead)."""
+    args = ["--filter", f"^{family}/"] + (["--hot"] if hot else [])
+    for k, v in axes.items():
+        args += ["-a", f"{k}={v}"]
+    found = pal_list(*args)["instances"]
+    if len(found) != 1:
+        raise RuntimeError(f"pal bench {' '.join(args)}: {len(found)} instances, expected 1")
+    return found[0]
 
 
 def random_fill(a, seed):
@@ -234,62 +216,63 @@ def threads_used(c):
     return c["threads"] or pal.default_context().num_threads
 
 
-def info(c, kernel, op, family, cost, rot, paged=True):
-    """benchmark.extra_info: the plain axis fields under the names the cpp rows use."""
-    fields = dict(kernel=kernel, op=op, family=family, backend="cpu", binding="python",
-                  isa=pal.default_context().isa, dtype=c["dtype"], threads=threads_used(c),
-                  cache="hot" if HOT else "cold", rotations=rot,
-                  bytes_per_call=cost[0], flops_per_call=cost[1])
-    keys = {"decode": ["batch", "seq_len", "num_q_heads", "num_kv_heads", "head_dim"],
-            "prefill": ["batch", "seq_len", "history", "num_q_heads", "num_kv_heads", "head_dim"],
-            "fill_kv_pages": ["tokens", "num_kv_heads", "head_dim"]}[op]
-    if paged:
-        keys += ["page_size", "layout"]
-    fields.update({k: c[k] for k in keys})
-    fields["items_per_call"] = float({"decode": c.get("batch"), "fill_kv_pages": c.get("tokens"),
-                                      "prefill": c.get("batch", 0) * c.get("seq_len", 0)}[op])
-    if c.get("model"):
-        fields["model"] = c["model"]
+def info(inst, family=None):
+    """benchmark.extra_info: the instance's plain axis fields under the names
+    the cpp rows use (all but threads, which is the count used), and pal
+    bench's bytes/FLOPs/items per call and rotations for it."""
+    c = inst["axes"]
+    fields = dict(kernel=inst["kernel"], op=inst["op"], family=family or inst["family"],
+                  backend="cpu", binding="python", isa=pal.default_context().isa,
+                  threads=threads_used(c), cache="hot" if HOT else "cold",
+                  rotations=inst["rotations"], bytes_per_call=inst["bytes_per_call"],
+                  flops_per_call=inst["flops_per_call"], items_per_call=inst["items_per_call"])
+    fields.update({k: v for k, v in c.items() if k != "threads"})
     return fields
 
 
-def paged_decode(c, family):
+def _pools(c, pages, dt):
+    ps, hkv, D = c["page_size"], c["num_kv_heads"], c["head_dim"]
+    shape = (pages, hkv, ps, D) if c["layout"] == "hnd" else (pages, ps, hkv, D)
+    return random_fill(np.empty(shape, dt), 2), random_fill(np.empty(shape, dt), 3)
+
+
+def _tables(pages, rot, B, per_seq):
+    ids = np.random.default_rng(7).permutation(pages).astype(np.int32)
+    return [ids[r * B * per_seq:(r + 1) * B * per_seq].reshape(B, per_seq).copy()
+            for r in range(rot)]
+
+
+def paged_decode(inst):
     """(callable, extra_info): pal.decode over shuffled pages, rotating
     through disjoint page subsets of one pool when cold."""
+    c, family = inst["axes"], inst["family"]
     entry = plan_entry(family, c)
-    B, L, hq, hkv, D, ps = (c[k] for k in ("batch", "seq_len", "num_q_heads", "num_kv_heads",
-                                            "head_dim", "page_size"))
+    B, L, hq, D, ps = (c[k] for k in ("batch", "seq_len", "num_q_heads", "head_dim", "page_size"))
     dt = NP_DTYPES[c["dtype"]]
-    cost = decode_cost(c, paged=True)
-    rot = rotations(cost[0])
+    rot = inst["rotations"]
     per_seq = -(-L // ps)
     pages = rot * B * per_seq
-    shape = (pages, hkv, ps, D) if c["layout"] == "hnd" else (pages, ps, hkv, D)
-    k = random_fill(np.empty(shape, dt), 2)
-    v = random_fill(np.empty(shape, dt), 3)
+    k, v = _pools(c, pages, dt)
     q = random_fill(np.empty((B, hq, D), dt), 1)
     out = np.empty_like(q)
-    ids = np.random.default_rng(7).permutation(pages).astype(np.int32)
-    tables = [ids[r * B * per_seq:(r + 1) * B * per_seq].reshape(B, per_seq).copy()
-              for r in range(rot)]
     seq_lens = np.full(B, L, np.int32)
-    nxt = itertools.cycle(tables).__next__
+    nxt = itertools.cycle(_tables(pages, rot, B, per_seq)).__next__
     decode, layout, threads = pal.decode, c["layout"], c["threads"]
 
     def call():
         return decode(q, k, v, nxt(), seq_lens, layout=layout, out=out, num_threads=threads)
 
-    return call, with_plan(info(c, "pal", "decode", family, cost, rot), entry)
+    return call, with_plan(info(inst), entry)
 
 
-def dense_decode(c, family):
+def dense_decode(inst):
     """(callable, extra_info): pal.sdpa with q_len 1 over contiguous K/V."""
+    c, family = inst["axes"], inst["family"]
     entry = plan_entry(family, c)
     B, L, hq, hkv, D = (c[k] for k in ("batch", "seq_len", "num_q_heads", "num_kv_heads",
                                         "head_dim"))
     dt = NP_DTYPES[c["dtype"]]
-    cost = decode_cost(c, paged=False)
-    rot = rotations(cost[0])
+    rot = inst["rotations"]
     k_all = random_fill(np.empty((rot, B, hkv, L, D), dt), 2)
     v_all = random_fill(np.empty((rot, B, hkv, L, D), dt), 3)
     sets = itertools.cycle([(k_all[r], v_all[r]) for r in range(rot)]).__next__
@@ -301,16 +284,16 @@ def dense_decode(c, family):
         k, v = sets()
         return sdpa(q, k, v, out=out, num_threads=threads)
 
-    return call, with_plan(info(c, "sdpa", "decode", family, cost, rot, paged=False), entry)
+    return call, with_plan(info(inst), entry)
 
 
-def fill_kv(c):
+def fill_kv(inst):
     """(callable, extra_info): pal.fill_kv_pages of `tokens` rows to shuffled slots."""
-    entry = plan_entry("BM_PAL_FillKVPages", c)
+    c, family = inst["axes"], inst["family"]
+    entry = plan_entry(family, c)
     T, hkv, D, ps = c["tokens"], c["num_kv_heads"], c["head_dim"], c["page_size"]
     dt = NP_DTYPES[c["dtype"]]
-    cost = fill_cost(c)
-    rot = rotations(cost[0])
+    rot = inst["rotations"]
     pages = -(-T // ps) * rot
     shape = (pages, hkv, ps, D) if c["layout"] == "hnd" else (pages, ps, hkv, D)
     k, v = np.zeros(shape, dt), np.zeros(shape, dt)
@@ -325,58 +308,41 @@ def fill_kv(c):
         kn, vn, sm = sets()
         return fill(kn, vn, sm, k, v, layout=layout)
 
-    return call, with_plan(info(c, "pal", "fill_kv_pages", "BM_PAL_FillKVPages", cost, rot), entry)
+    return call, with_plan(info(inst), entry)
 
 
-def prefill_cost(c, paged):
-    """bytes and FLOPs per prefill call, as src/bench/workload_prefill.c counts them."""
-    B, Lq, H, hq, hkv, D = (c[k] for k in ("batch", "seq_len", "history", "num_q_heads",
-                                            "num_kv_heads", "head_dim"))
-    s = np.dtype(NP_DTYPES[c["dtype"]]).itemsize
-    ctx = H + Lq
-    nbytes = B * ctx * hkv * D * 2 * s + B * Lq * hq * D * 2 * s
-    if paged:
-        nbytes += 4 * B * (math.ceil(ctx / c["page_size"]) + 2)
-    return float(nbytes), 4.0 * D * hq * B * (Lq * H + Lq * (Lq + 1) / 2.0)
-
-
-def paged_prefill(c, family):
+def paged_prefill(inst):
     """(callable, extra_info): pal.prefill of a seq_len-token chunk after `history` tokens."""
+    c, family = inst["axes"], inst["family"]
     entry = plan_entry(family, c)
-    B, Lq, H, hq, hkv, D, ps = (c[k] for k in ("batch", "seq_len", "history", "num_q_heads",
-                                                "num_kv_heads", "head_dim", "page_size"))
+    B, Lq, H, hq, D, ps = (c[k] for k in ("batch", "seq_len", "history", "num_q_heads",
+                                           "head_dim", "page_size"))
     dt = NP_DTYPES[c["dtype"]]
-    cost = prefill_cost(c, paged=True)
-    rot = rotations(cost[0])
+    rot = inst["rotations"]
     per_seq = -(-(H + Lq) // ps)
     pages = rot * B * per_seq
-    shape = (pages, hkv, ps, D) if c["layout"] == "hnd" else (pages, ps, hkv, D)
-    k = random_fill(np.empty(shape, dt), 2)
-    v = random_fill(np.empty(shape, dt), 3)
+    k, v = _pools(c, pages, dt)
     q = random_fill(np.empty((B * Lq, hq, D), dt), 1)
     out = np.empty_like(q)
-    ids = np.random.default_rng(7).permutation(pages).astype(np.int32)
-    tables = [ids[r * B * per_seq:(r + 1) * B * per_seq].reshape(B, per_seq).copy()
-              for r in range(rot)]
     seq_lens = np.full(B, H + Lq, np.int32)
     qo = (np.arange(B + 1) * Lq).astype(np.int32)
-    nxt = itertools.cycle(tables).__next__
+    nxt = itertools.cycle(_tables(pages, rot, B, per_seq)).__next__
     prefill, layout, threads = pal.prefill, c["layout"], c["threads"]
 
     def call():
         return prefill(q, qo, k, v, nxt(), seq_lens, layout=layout, out=out, num_threads=threads)
 
-    return call, with_plan(info(c, "pal", "prefill", family, cost, rot), entry)
+    return call, with_plan(info(inst), entry)
 
 
-def dense_prefill(c, family):
+def dense_prefill(inst):
     """(callable, extra_info): causal pal.sdpa of the same chunk over history + chunk keys."""
+    c, family = inst["axes"], inst["family"]
     entry = plan_entry(family, c)
     B, Lq, H, hq, hkv, D = (c[k] for k in ("batch", "seq_len", "history", "num_q_heads",
                                             "num_kv_heads", "head_dim"))
     dt = NP_DTYPES[c["dtype"]]
-    cost = prefill_cost(c, paged=False)
-    rot = rotations(cost[0])
+    rot = inst["rotations"]
     k_all = random_fill(np.empty((rot, B, hkv, H + Lq, D), dt), 2)
     v_all = random_fill(np.empty((rot, B, hkv, H + Lq, D), dt), 3)
     sets = itertools.cycle([(k_all[r], v_all[r]) for r in range(rot)]).__next__
@@ -388,4 +354,4 @@ def dense_prefill(c, family):
         k, v = sets()
         return sdpa(q, k, v, causal=True, out=out, num_threads=threads)
 
-    return call, with_plan(info(c, "sdpa", "prefill", family, cost, rot, paged=False), entry)
+    return call, with_plan(info(inst), entry)

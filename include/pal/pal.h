@@ -65,7 +65,9 @@ typedef enum pal_isa {
 
 /* "auto", "scalar", "avx2", "avx512", "amx"; NULL for an unknown value. Since 0.1. */
 PAL_API const char *pal_isa_name(pal_isa isa);
-/* Non-zero when this CPU and OS can run `isa` (PAL_ISA_AUTO and SCALAR: always). Since 0.1. */
+/* Non-zero when this CPU and OS can run `isa` (PAL_ISA_AUTO and SCALAR: always). For
+ * PAL_ISA_AMX this asks Linux for the tile-data permission (arch_prctl), as a context that
+ * chooses AMX does; no other call or level asks. Since 0.1. */
 PAL_API int pal_isa_supported(pal_isa isa);
 
 typedef struct pal_context_options {
@@ -78,7 +80,8 @@ typedef struct pal_context pal_context;
 /* Creates a context. `options` may be NULL (all defaults). An explicit or
  * environment-forced ISA that is unknown or unsupported fails with PAL_E_ISA
  * and a message listing the levels this machine can run; there is no silent
- * downgrade. On failure *out is NULL and there is nothing to free.
+ * downgrade. On failure *out is NULL and there is nothing to free. PAL_ISA_DEBUG=1 prints
+ * the level chosen and why each level above the scalar one was refused to stderr.
  * The caller owns *out and frees it with pal_context_destroy. Since 0.1. */
 PAL_API pal_status pal_context_create(const pal_context_options *options, pal_context **out,
                               pal_error *err);
@@ -178,7 +181,7 @@ typedef struct pal_attention_options {
    * num_q_heads, q_len] for pal_sdpa, [qo_indptr[num_seqs], num_q_heads] for
    * pal_prefill; -INFINITY for a row that sees no token. */
   float *lse;
-  /* --- prefill options (begin): zero / NULL = off, so older callers are unchanged.
+  /* Sliding window, logit soft-cap and ALiBi: zero / NULL = off.
    * Positions: key j is context position j; a query's position p is its own
    * context position (pal_decode: seq_len - 1; pal_prefill: seq_len - q_len + i;
    * pal_sdpa: kv_len - q_len + i). Scores are built as
@@ -188,7 +191,6 @@ typedef struct pal_attention_options {
   int32_t window;            /* sliding window in tokens (>= 0; 0: off) */
   float softcap;             /* logit soft-cap (>= 0, finite; 0: off) */
   const float *alibi_slopes; /* [num_q_heads] finite slopes, or NULL: no ALiBi */
-  /* --- prefill options (end) */
 } pal_attention_options;
 
 /* Paged decode: one query token per sequence.
@@ -204,7 +206,6 @@ PAL_API pal_status pal_decode(const pal_context *ctx, const void *q, void *out, 
                       const pal_page_table *pages, const pal_attention_options *options,
                       pal_error *err);
 
-/* --- pal_prefill (begin) */
 /* Paged prefill / chunked prefill / append (varlen, causal over the paged
  * history). Sequence s has q_len_s = qo_indptr[s+1] - qo_indptr[s] new query
  * tokens, which are the last q_len_s of its seq_len_s context tokens (the
@@ -224,7 +225,6 @@ PAL_API pal_status pal_prefill(const pal_context *ctx, const void *q, void *out,
                                const int32_t *qo_indptr, const pal_kv_pool *pool,
                                const pal_page_table *pages,
                                const pal_attention_options *options, pal_error *err);
-/* --- pal_prefill (end) */
 
 /* Writes new K/V rows into the pools: token i (k_new/v_new [num_tokens,
  * num_kv_heads, head_dim] in src_dtype, contiguous) goes to slot

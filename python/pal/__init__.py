@@ -1,8 +1,8 @@
 """pal: libpal's paged-attention kernels on NumPy arrays.
 
-The kernels (decode, fill_kv_pages, sdpa) are a C extension over libpal: they
-validate every argument, never copy an input, and release the GIL while they
-run. PagedKVCache is a small page allocator for trying them. See docs/PYTHON.md.
+The kernels (decode, prefill, fill_kv_pages, sdpa) are a C extension over
+libpal: they validate every argument, never copy an input, and release the GIL
+while they run. PagedKVCache is a small page allocator for trying them. See docs/PYTHON.md.
 """
 
 from ._pal import (
@@ -15,17 +15,15 @@ from ._pal import (
     isa_levels,
     isa_supported,
     library_version,
+    prefill,
     sdpa,
 )
 from . import _pal
 from ._bf16 import bf16_to_float32, to_bf16
 from .kv_cache import OutOfPagesError, PagedKVCache
 
-__version__ = "0.1.0"
-
-# pal.prefill is there when the libpal it was built against has pal_prefill
-if hasattr(_pal, "prefill"):
-    prefill = _pal.prefill
+# the version set once, in CMake's project(PAL VERSION ...) (pal/version.h)
+__version__ = _pal.__version__
 
 __all__ = [
     "Context",
@@ -40,6 +38,7 @@ __all__ = [
     "isa_levels",
     "isa_supported",
     "library_version",
+    "prefill",
     "sdpa",
     "to_bf16",
-] + (["prefill"] if hasattr(_pal, "prefill") else [])
+]

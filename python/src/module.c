@@ -197,16 +197,13 @@ static const char decode_doc[] =
     "decode(q, k_cache, v_cache, block_table=None, seq_lens=None, *, kv_indptr=None,\n"
     "       kv_indices=None, kv_last_page_len=None, layout='hnd', scale=None, out=None,\n"
     "       lse=None, return_lse=False, num_threads=0, context=None"
-#ifdef PAL_PY_HAVE_PREFILL
     ",\n       window=0, softcap=0.0, alibi_slopes=None"
-#endif
     ") -> out | (out, lse)\n\n"
     "Paged decode: one query token per sequence, q [num_seqs, num_q_heads, head_dim], attending\n"
     "to all seq_lens[s] tokens of sequence s (0 tokens: a zero row). GQA/MQA: query head h\n"
     "reads KV head h // (num_q_heads // num_kv_heads). q's dtype may differ from the pools'.\n"
     PAGED_ARGS ARRAY_RULES;
 
-#ifdef PAL_PY_HAVE_PREFILL
 static const char prefill_doc[] =
     "prefill(q, qo_indptr, k_cache, v_cache, block_table=None, seq_lens=None, *, kv_indptr=None,\n"
     "        kv_indices=None, kv_last_page_len=None, layout='hnd', scale=None, out=None,\n"
@@ -218,7 +215,6 @@ static const char prefill_doc[] =
     "already be in the pools (pal.fill_kv_pages). Query i sees positions <= seq_len - q_len + i\n"
     "(and > that - window when window > 0). softcap > 0 caps logits by softcap*tanh(s/softcap);\n"
     "alibi_slopes float32 [num_q_heads] adds slope*(j - p).\n" PAGED_ARGS ARRAY_RULES;
-#endif
 
 static const char fill_doc[] =
     "fill_kv_pages(k_new, v_new, slot_mapping, k_cache, v_cache, *, layout='hnd', context=None)\n\n"
@@ -240,9 +236,7 @@ static const char sdpa_doc[] =
 
 static PyMethodDef methods[] = {
     {"decode", FASTCALL_KW(pydecode), decode_doc},
-#ifdef PAL_PY_HAVE_PREFILL
     {"prefill", FASTCALL_KW(pyprefill), prefill_doc},
-#endif
     {"fill_kv_pages", FASTCALL_KW(pyfill_kv_pages), fill_doc},
     {"sdpa", FASTCALL_KW(pysdpa), sdpa_doc},
     {"_decode_native_seconds", FASTCALL_KW(pydecode_native_seconds),
@@ -308,6 +302,9 @@ PyMODINIT_FUNC PyInit__pal(void) {
     goto fail;
   }
   if (pycontext_init(m) < 0) goto fail;
+  /* pal.__version__: the version this module was built as (pal/version.h,
+   * from CMake's project(VERSION)); library_version() is the libpal linked */
+  if (PyModule_AddStringConstant(m, "__version__", PAL_VERSION_STRING) < 0) goto fail;
   return m;
 fail:
   Py_DECREF(m);

@@ -35,9 +35,7 @@ PyObject *pycontext_default(PyObject *module, PyObject *unused);
 
 /* ---- the kernels, METH_FASTCALL | METH_KEYWORDS */
 PyObject *pydecode(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
-#ifdef PAL_PY_HAVE_PREFILL
 PyObject *pyprefill(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
-#endif
 PyObject *pydecode_native_seconds(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                                   PyObject *kw);
 PyObject *pyfill_kv_pages(PyObject *module, PyObject *const *args, Py_ssize_t nargs,

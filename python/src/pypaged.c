@@ -2,9 +2,7 @@
  * and the native timing helper that measures the binding's per-call overhead.
  *
  * Both kernels share the argument handling (pools, page table, options,
- * outputs); prefill adds qo_indptr. PAL_PY_HAVE_PREFILL is defined by
- * python/CMakeLists.txt when include/pal/pal.h declares pal_prefill (and the
- * window / softcap / alibi_slopes options that came with it). */
+ * outputs); prefill adds qo_indptr. */
 #include <time.h>
 
 #include "pyargs.h"
@@ -25,12 +23,6 @@ static const char *const prefill_names[] = {
     "q",        "qo_indptr",  "k_cache",  "v_cache", "block_table", "seq_lens",
     "kv_indptr", "kv_indices", "kv_last_page_len", "layout", "scale", "out",
     "lse",      "return_lse", "num_threads", "context", "window", "softcap", "alibi_slopes"};
-#ifdef PAL_PY_HAVE_PREFILL
-#define NUM_OPTION_NAMES 3 /* window, softcap, alibi_slopes */
-#else
-#define NUM_OPTION_NAMES 0
-#endif
-
 /* One validated call: borrowed inputs, owned outputs. */
 typedef struct paged_call {
   int prefill;
@@ -111,7 +103,6 @@ static int page_table(const char *fname, PyObject **v, int32_t num_seqs, const c
   return 0;
 }
 
-#ifdef PAL_PY_HAVE_PREFILL
 static int extra_options(const char *fname, PyObject **v, int32_t num_q_heads,
                          pal_attention_options *o) {
   int window = 0;
@@ -130,26 +121,20 @@ static int extra_options(const char *fname, PyObject **v, int32_t num_q_heads,
   }
   return 0;
 }
-#endif
 
 static int paged_prepare(PyObject *module, const char *fname, int prefill, PyObject *const *args,
                          Py_ssize_t nargs, PyObject *kw, paged_call *c) {
   PyObject *v[A_COUNT];
   c->prefill = prefill;
   if (prefill) {
-    if (pyargs_parse(fname, args, nargs, kw, prefill_names, A_COUNT - 3 + NUM_OPTION_NAMES, 6, 4,
-                     v) < 0)
-      return -1;
+    if (pyargs_parse(fname, args, nargs, kw, prefill_names, A_COUNT, 6, 4, v) < 0) return -1;
   } else {
     /* parse into v[] skipping the qo_indptr slot */
     PyObject *d[A_COUNT];
-    if (pyargs_parse(fname, args, nargs, kw, decode_names, A_COUNT - 4 + NUM_OPTION_NAMES, 5, 3,
-                     d) < 0)
-      return -1;
+    if (pyargs_parse(fname, args, nargs, kw, decode_names, A_COUNT - 1, 5, 3, d) < 0) return -1;
     v[A_Q] = d[0];
     v[A_QO_INDPTR] = NULL;
-    const int parsed = A_COUNT - 4 + NUM_OPTION_NAMES;
-    for (int i = A_K; i < A_COUNT; i++) v[i] = i - 1 < parsed ? d[i - 1] : NULL;
+    for (int i = A_K; i < A_COUNT; i++) v[i] = d[i - 1];
   }
   const char *q_doc = prefill ? "[total_q_tokens, num_q_heads, head_dim]"
                               : "[num_seqs, num_q_heads, head_dim]";
@@ -165,9 +150,7 @@ static int paged_prepare(PyObject *module, const char *fname, int prefill, PyObj
       pyarr_dim32(fname, "q", c->q, 1, &c->num_q_heads) < 0)
     return -1;
   c->opts.num_threads = threads;
-#ifdef PAL_PY_HAVE_PREFILL
   if (extra_options(fname, v, c->num_q_heads, &c->opts) < 0) return -1;
-#endif
   int32_t num_seqs, rows;
   if (pyarr_dim32(fname, "q", c->q, 0, &rows) < 0) return -1;
   if (prefill) {
@@ -230,11 +213,9 @@ static int paged_prepare(PyObject *module, const char *fname, int prefill, PyObj
 }
 
 static pal_status paged_run(const paged_call *c, pal_error *err) {
-#ifdef PAL_PY_HAVE_PREFILL
   if (c->prefill)
     return pal_prefill(c->ctx, PyArray_DATA(c->q), PyArray_DATA(c->out), c->q_dtype,
                        c->num_q_heads, c->qo_indptr, &c->pool, &c->pages, &c->opts, err);
-#endif
   return pal_decode(c->ctx, PyArray_DATA(c->q), PyArray_DATA(c->out), c->q_dtype, c->num_q_heads,
                     &c->pool, &c->pages, &c->opts, err);
 }
@@ -270,11 +251,9 @@ PyObject *pydecode(PyObject *module, PyObject *const *args, Py_ssize_t nargs, Py
   return paged_call_once(module, "decode", 0, args, nargs, kw);
 }
 
-#ifdef PAL_PY_HAVE_PREFILL
 PyObject *pyprefill(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kw) {
   return paged_call_once(module, "prefill", 1, args, nargs, kw);
 }
-#endif
 
 PyObject *pydecode_native_seconds(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                                   PyObject *kw) {

@@ -1,5 +1,6 @@
 /* analyze.c - `pal analyze` orchestration (see analyze.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "alloc.h"
 #include "analyze.h"
 
 #include <dirent.h>
@@ -9,7 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "../common/fs.h"
 #include "plot.h"
 #include "results.h"
 #include "style.h"
@@ -20,12 +23,12 @@ static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const 
 static int push(char ***v, size_t *n, size_t *cap, const char *s) {
   if (*n == *cap) {
     size_t c = *cap ? *cap * 2 : 64;
-    char **nv = realloc(*v, c * sizeof *nv);
+    char **nv = anz_realloc(*v, c * sizeof *nv);
     if (!nv) return -1;
     *v = nv;
     *cap = c;
   }
-  char *d = strdup(s);
+  char *d = anz_cstrdup(s);
   if (!d) return -1;
   (*v)[(*n)++] = d;
   return 0;
@@ -62,7 +65,7 @@ int anz_collect_inputs(const anz_options *o, char ***paths, size_t *n) {
       /* hidden files include our own temporaries; results.json is our output */
       if (e->d_name[0] == '.' || !ends_with(e->d_name, ".json") || !strcmp(e->d_name, "results.json")) continue;
       size_t len = strlen(in) + strlen(e->d_name) + 2;
-      char *p = malloc(len);
+      char *p = anz_malloc(len);
       if (!p) {
         closedir(d);
         return -1;
@@ -131,7 +134,7 @@ static int cmp_casestr(const void *a, const void *b) {
 static void print_known_kernels(const anz_table *t, FILE *err) {
   static const char *const class_label[ANZ_K_COUNT] = {"pal (paged_attention)", "sdpa", "other"};
   int seen[ANZ_K_COUNT] = {0};
-  const char **names = malloc((t->nrows ? t->nrows : 1) * sizeof *names);
+  const char **names = anz_malloc((t->nrows ? t->nrows : 1) * sizeof *names);
   size_t nn = 0, listed = 0;
   anz_kernel k;
   for (size_t i = 0; i < t->nrows; ++i) {
@@ -180,8 +183,9 @@ static int filter_kernels(const anz_options *o, anz_table *t) {
 int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
   memset(t, 0, sizeof *t);
   t->opts = o;
-  t->files = calloc(n ? n : 1, sizeof *t->files);
+  t->files = anz_calloc(n ? n : 1, sizeof *t->files);
   if (!t->files) return -1;
+  /* from here a failure frees what was loaded: the caller gets an empty table */
   t->nfiles = n;
   anz_load_opts lo = {.stat = o->stat, .max_file_bytes = o->max_file_bytes};
   /* files are independent: load them on all cores */
@@ -190,8 +194,11 @@ int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t) {
   for (long long i = 0; i < nn; ++i) anz_load_file(paths[i], &lo, &t->files[i]);
   size_t total = 0;
   for (size_t i = 0; i < n; ++i) total += t->files[i].rows.n;
-  t->rows = malloc((total ? total : 1) * sizeof *t->rows);
-  if (!t->rows) return -1;
+  t->rows = anz_malloc((total ? total : 1) * sizeof *t->rows);
+  if (!t->rows) {
+    anz_table_free(t);
+    return -1;
+  }
   size_t k = 0;
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < t->files[i].rows.n; ++j) {
@@ -265,25 +272,10 @@ void anz_warn_probe_suspect(const anz_table *t, FILE *err) {
   fprintf(err, "\n");
 }
 
-static int mkdir_p(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
-  for (char *p = buf + 1; *p; ++p) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-  struct stat sb;
-  if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return 0;
-}
-
 int anz_run(const anz_options *o) {
+  /* an allocation that failed anywhere (a skipped file, a plot not drawn,
+   * a degraded colour map) makes the run incomplete: exit status 2 */
+  unsigned long failures_before = anz_alloc_failures();
   if (mkdir_p(o->output_dir) != 0) {
     fprintf(o->err, "pal analyze: cannot use output folder %s: %s\n", o->output_dir, strerror(errno));
     return 2;
@@ -291,6 +283,7 @@ int anz_run(const anz_options *o) {
   char **paths;
   size_t npaths;
   if (anz_collect_inputs(o, &paths, &npaths) != 0) {
+    if (anz_alloc_failures() != failures_before) fprintf(o->err, "pal analyze: out of memory\n");
     for (size_t i = 0; i < npaths; ++i) free(paths[i]);
     free(paths);
     return 2;
@@ -324,41 +317,61 @@ int anz_run(const anz_options *o) {
   }
   if (npaths == 0) fprintf(o->err, "pal analyze: no *.json result files in the inputs\n");
 
-  /* plots: build all, start every gnuplot, then wait for all */
-  anz_plot_outcome *pl = calloc(anz_plotter_count, sizeof *pl);
-  anz_plot_job **jobs = calloc(anz_plotter_count, sizeof *jobs);
+  /* plots: build all and write their .gp/.dat, start the gnuplots (one per
+   * core, each drawing its share of the plots in turn: see gnuplot.c), write
+   * the table while they draw, then wait for all */
+  anz_plot_outcome *pl = anz_calloc(anz_plotter_count, sizeof *pl);
+  anz_plot_job **jobs = anz_calloc(anz_plotter_count, sizeof *jobs);
+  size_t *todraw = anz_calloc(anz_plotter_count, sizeof *todraw);
+  const char **names = anz_calloc(anz_plotter_count, sizeof *names);
+  char **notes = anz_calloc(anz_plotter_count, sizeof *notes);
+  int *ok = anz_calloc(anz_plotter_count, sizeof *ok);
   int gnuplot_missing = 0, plot_failed = 0;
-  if (!pl || !jobs) {
-    free(pl), free(jobs);
+  if (!pl || !jobs || !todraw || !names || !notes || !ok) {
+    free(pl), free(jobs), free(todraw), free(names), free(notes), free(ok);
     fprintf(o->err, "pal analyze: out of memory\n");
     exit_status = 2;
     goto out_table;
   }
+  size_t ndraw = 0;
   for (size_t i = 0; i < anz_plotter_count; ++i) {
     pl[i].plotter = anz_plotters[i];
     anz_plot_init(&pl[i].plot, anz_plotters[i]->name);
     if (anz_plotters[i]->build(&t, &pl[i].plot, pl[i].note, sizeof pl[i].note) != 0) {
       pl[i].status = ANZ_PLOT_SKIPPED;
       if (o->verbose) fprintf(o->out, "pal analyze: plot %s skipped: %s\n", anz_plotters[i]->name, pl[i].note);
-      continue;
-    }
-    if (o->no_plots || gnuplot_missing) {
-      if (anz_plot_write_sources(&pl[i].plot, o->output_dir, pl[i].note, sizeof pl[i].note)) plot_failed = 1;
+    } else if (anz_plot_write_sources(&pl[i].plot, o->output_dir, pl[i].note, sizeof pl[i].note)) {
+      pl[i].status = ANZ_PLOT_FAILED;
+      plot_failed = 1;
+    } else if (o->no_plots) {
       pl[i].status = ANZ_PLOT_SOURCES_ONLY;
-      if (gnuplot_missing) snprintf(pl[i].note, sizeof pl[i].note, "not drawn: gnuplot is missing");
-      continue;
+    } else {
+      todraw[ndraw++] = i;
     }
-    jobs[i] = anz_plot_start(&pl[i].plot, o->output_dir, o->gnuplot, pl[i].note, sizeof pl[i].note);
-    if (!jobs[i]) {
-      if (strstr(pl[i].note, "not found")) {
-        gnuplot_missing = 1;
-        fprintf(o->err, "pal analyze: %s\n", pl[i].note);
-        pl[i].status = ANZ_PLOT_SOURCES_ONLY;
+  }
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t ngroups = ncpu < 1 ? 1 : (size_t)ncpu < ndraw ? (size_t)ncpu : ndraw;
+  for (size_t g = 0; g < ngroups; ++g) { /* group g: plots g, g + ngroups, ... */
+    size_t n = 0;
+    for (size_t k = g; k < ndraw; k += ngroups) names[n++] = anz_plotters[todraw[k]]->name;
+    char *note = pl[todraw[g]].note;
+    anz_plot_start_rc src = gnuplot_missing ? ANZ_PLOT_NO_GNUPLOT
+                                            : anz_plot_start(names, n, o->output_dir, o->gnuplot, &jobs[g], note,
+                                                             sizeof pl[0].note);
+    if (src == ANZ_PLOT_STARTED) continue;
+    if (src == ANZ_PLOT_NO_GNUPLOT && !gnuplot_missing) fprintf(o->err, "pal analyze: %s\n", note);
+    for (size_t k = g; k < ndraw; k += ngroups) {
+      anz_plot_outcome *x = &pl[todraw[k]];
+      if (src == ANZ_PLOT_NO_GNUPLOT) {
+        x->status = ANZ_PLOT_SOURCES_ONLY;
+        if (gnuplot_missing || k != g) snprintf(x->note, sizeof x->note, "not drawn: gnuplot is missing");
       } else {
-        pl[i].status = ANZ_PLOT_FAILED;
+        x->status = ANZ_PLOT_FAILED;
         plot_failed = 1;
+        if (k != g) memcpy(x->note, note, sizeof x->note);
       }
     }
+    gnuplot_missing |= src == ANZ_PLOT_NO_GNUPLOT;
   }
   /* the table is written while gnuplot draws */
   char why[512];
@@ -371,16 +384,21 @@ int anz_run(const anz_options *o) {
       fprintf(o->out, "pal analyze: table of %zu rows written to %s\n", t.nrows, o->table_path);
     }
   }
-  for (size_t i = 0; i < anz_plotter_count; ++i) {
-    if (!jobs[i]) continue;
-    if (anz_plot_finish(jobs[i], pl[i].note, sizeof pl[i].note) != 0) {
-      pl[i].status = ANZ_PLOT_FAILED;
+  for (size_t g = 0; g < ngroups; ++g) {
+    if (!jobs[g]) continue;
+    size_t n = 0;
+    for (size_t k = g; k < ndraw; k += ngroups) notes[n++] = pl[todraw[k]].note;
+    anz_plot_finish(jobs[g], ok, notes, sizeof pl[0].note);
+    n = 0;
+    for (size_t k = g; k < ndraw; k += ngroups, ++n) {
+      anz_plot_outcome *x = &pl[todraw[k]];
+      x->status = ok[n] ? ANZ_PLOT_DRAWN : ANZ_PLOT_FAILED;
+      if (ok[n]) continue;
       plot_failed = 1;
-      fprintf(o->err, "pal analyze: plot %s failed: %s\n", pl[i].plotter->name, pl[i].note);
-    } else {
-      pl[i].status = ANZ_PLOT_DRAWN;
+      fprintf(o->err, "pal analyze: plot %s failed: %s\n", x->plotter->name, x->note);
     }
   }
+  free(todraw), free(names), free(notes), free(ok);
   char rpath[4200];
   snprintf(rpath, sizeof rpath, "%s/results.json", o->output_dir);
   int results_failed = 0;
@@ -412,6 +430,11 @@ int anz_run(const anz_options *o) {
     fprintf(o->err,
             "pal analyze: %zu instance%s dropped by the run's time budget (see results.json \"dropped\")\n",
             t.ndropped, t.ndropped == 1 ? " was" : "s were");
+  if (anz_alloc_failures() != failures_before) {
+    fprintf(o->err, "pal analyze: out of memory: %lu allocations failed; the analysis is incomplete\n",
+            anz_alloc_failures() - failures_before);
+    exit_status = 2;
+  }
   if (exit_status == 0) {
     if (files_read == 0 || t.nrows == 0) exit_status = 1;
     if (gnuplot_missing || plot_failed) exit_status = 1;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "../common/contention.h"
 #include "load.h"
 #include "table.h"
 
@@ -32,7 +33,7 @@ typedef struct anz_options {
 
 /* A result measured while other processes took more than this share of the
  * CPUs (pal bench's foreign_load) is counted and flagged as contended. */
-#define ANZ_CONTENDED_LOAD 0.05
+#define ANZ_CONTENDED_LOAD CONTENDED_LOAD /* src/common/contention.h */
 
 /* The table the plotters see. */
 typedef struct anz_table {
@@ -49,14 +50,16 @@ typedef struct anz_table {
 } anz_table;
 
 /* Exit status: 0 ok; 1 nothing could be read, or (strict) something was
- * skipped or a plot failed; 2 usage / output errors. */
+ * skipped or a plot failed; 2 usage / output errors, or an allocation
+ * failed (the analysis is incomplete; "out of memory" on o->err). */
 int anz_run(const anz_options *opts);
 
 /* The steps, for tests. */
 int anz_collect_inputs(const anz_options *o, char ***paths, size_t *n);
 /* Loads, keeps the newest run per instance (unless all_runs), applies
- * --kernel, counts, assigns colours. 0 ok; -1 out of memory; 2 a --kernel
- * name matched no row (said on o->err; the table is still to be freed). */
+ * --kernel, counts, assigns colours. 0 ok; -1 out of memory (the table is
+ * then freed and empty); 2 a --kernel name matched no row (said on o->err;
+ * the table is still to be freed). */
 int anz_table_load(const anz_options *o, char **paths, size_t n, anz_table *t);
 /* --kernel NAME: the kernel class (pal or paged_attention, sdpa, other) or
  * the row's kernel_name, case ignored. */

@@ -642,10 +642,10 @@ int anz_plot_write_sources(const anz_plot *p, const char *dir, char *why, size_t
   if (gp.oom || dat.oom) {
     snprintf(why, whylen, "out of memory writing the gnuplot script");
     rc = -1;
-  } else if (join(path, sizeof path, dir, p->name, ".gp") || pal_write_file_atomic(path, gp.d, gp.n)) {
+  } else if (join(path, sizeof path, dir, p->name, ".gp") || write_file_atomic(path, gp.d, gp.n)) {
     snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
     rc = -1;
-  } else if (join(path, sizeof path, dir, p->name, ".dat") || pal_write_file_atomic(path, dat.d, dat.n)) {
+  } else if (join(path, sizeof path, dir, p->name, ".dat") || write_file_atomic(path, dat.d, dat.n)) {
     snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
     rc = -1;
   }
@@ -655,12 +655,23 @@ int anz_plot_write_sources(const anz_plot *p, const char *dir, char *why, size_t
 }
 
 /* ---------------------------------------------------------------- running */
+/* One gnuplot process draws one or more plots in turn: its first pngcairo
+ * image pays for loading cairo, pango and fontconfig (~0.07 s of CPU), the
+ * following ones do not, so anz_run gives each core one process instead of
+ * each plot. Every plot starts from `reset session`: the images are those
+ * of `gnuplot NAME.gp` run on its own, byte for byte. */
+typedef struct job_plot {
+  char name[128];
+  char tmpbase[160];
+} job_plot;
+
 struct anz_plot_job {
   pid_t pid;
   int logfd;
   char dir[4096];
-  char name[128];
-  char tmpbase[160];
+  char gnuplot[1024];
+  size_t n;
+  job_plot plot[]; /* n */
 };
 
 static int write_all(int fd, const char *d, size_t n) {
@@ -691,26 +702,24 @@ static int write_all(int fd, const char *d, size_t n) {
   return rc;
 }
 
-anz_plot_job *anz_plot_start(const anz_plot *p, const char *dir, const char *gnuplot, char *why, size_t whylen) {
-  if (anz_plot_write_sources(p, dir, why, whylen)) return NULL;
-  anz_plot_job *job = anz_calloc(1, sizeof *job);
-  if (!job) {
-    snprintf(why, whylen, "out of memory");
-    return NULL;
-  }
-  snprintf(job->dir, sizeof job->dir, "%s", dir);
-  snprintf(job->name, sizeof job->name, "%s", p->name);
-  snprintf(job->tmpbase, sizeof job->tmpbase, ".%s.tmp%ld", p->name, (long)getpid());
-  char logpath[4200];
-  snprintf(logpath, sizeof logpath, "%s/.%s.gnuplot-log.XXXXXX", dir, p->name);
+static void remove_tmp(const char *dir, const job_plot *jp) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s.png", dir, jp->tmpbase);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/%s.svg", dir, jp->tmpbase);
+  unlink(path);
+}
+
+static anz_plot_start_rc spawn(anz_plot_job *job, char *why, size_t whylen) {
+  char logpath[4400];
+  snprintf(logpath, sizeof logpath, "%s/.%s.gnuplot-log.XXXXXX", job->dir, job->plot[0].name);
   job->logfd = mkstemp(logpath);
   if (job->logfd >= 0) unlink(logpath);
   int fds[2];
   if (pipe(fds) != 0) {
     snprintf(why, whylen, "pipe: %s", strerror(errno));
     if (job->logfd >= 0) close(job->logfd);
-    free(job);
-    return NULL;
+    return ANZ_PLOT_START_FAILED;
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -720,7 +729,7 @@ anz_plot_job *anz_plot_start(const anz_plot *p, const char *dir, const char *gnu
     posix_spawn_file_actions_adddup2(&fa, job->logfd, 2);
   }
   posix_spawn_file_actions_addclose(&fa, fds[1]);
-  const char *prog = gnuplot && *gnuplot ? gnuplot : "gnuplot";
+  const char *prog = job->gnuplot[0] ? job->gnuplot : "gnuplot";
   char *argv[] = {(char *)prog, NULL};
   int rc = posix_spawnp(&job->pid, prog, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -735,39 +744,81 @@ anz_plot_job *anz_plot_start(const anz_plot *p, const char *dir, const char *gnu
       snprintf(why, whylen, "cannot start %s: %s", prog, strerror(rc));
     close(fds[1]);
     if (job->logfd >= 0) close(job->logfd);
-    free(job);
-    return NULL;
+    return rc == ENOENT ? ANZ_PLOT_NO_GNUPLOT : ANZ_PLOT_START_FAILED;
   }
   sbuf cmd = {0};
   sb_printf(&cmd, "cd ");
-  sb_quoted(&cmd, dir);
-  sb_printf(&cmd, "\noutbase = ");
-  sb_quoted(&cmd, job->tmpbase);
-  sb_printf(&cmd, "\ndatafile = ");
-  char dat[200];
-  snprintf(dat, sizeof dat, "%s.dat", p->name);
-  sb_quoted(&cmd, dat);
-  sb_printf(&cmd, "\nload ");
-  char gpf[200];
-  snprintf(gpf, sizeof gpf, "%s.gp", p->name);
-  sb_quoted(&cmd, gpf);
+  sb_quoted(&cmd, job->dir);
   sb_printf(&cmd, "\n");
-  if (!cmd.oom) write_all(fds[1], cmd.d, cmd.n);
+  for (size_t i = 0; i < job->n; ++i) {
+    const job_plot *jp = &job->plot[i];
+    /* `test` leaves the svg terminal's colour state as a fresh process has
+     * it (after a plot its first group would say stroke="black", not
+     * "currentColor"); `reset session` does the same for the settings */
+    if (i) sb_printf(&cmd, "set terminal svg\nset output \"/dev/null\"\ntest\nset output\nreset session\n");
+    sb_printf(&cmd, "outbase = ");
+    sb_quoted(&cmd, jp->tmpbase);
+    sb_printf(&cmd, "\ndatafile = ");
+    char f[200];
+    snprintf(f, sizeof f, "%s.dat", jp->name);
+    sb_quoted(&cmd, f);
+    sb_printf(&cmd, "\nload ");
+    snprintf(f, sizeof f, "%s.gp", jp->name);
+    sb_quoted(&cmd, f);
+    sb_printf(&cmd, "\n");
+  }
+  if (!cmd.oom) write_all(fds[1], cmd.d, cmd.n); /* out of memory: gnuplot draws nothing, finish says so */
   free(cmd.d);
   close(fds[1]);
-  return job;
+  return ANZ_PLOT_STARTED;
 }
 
-static void remove_tmp(const anz_plot_job *job) {
-  char path[4400];
-  snprintf(path, sizeof path, "%s/%s.png", job->dir, job->tmpbase);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/%s.svg", job->dir, job->tmpbase);
-  unlink(path);
+anz_plot_start_rc anz_plot_start(const char *const *names, size_t n, const char *dir, const char *gnuplot,
+                                 anz_plot_job **out, char *why, size_t whylen) {
+  *out = NULL;
+  anz_plot_job *job = anz_calloc(1, sizeof *job + n * sizeof job->plot[0]);
+  if (!job) {
+    snprintf(why, whylen, "out of memory");
+    return ANZ_PLOT_START_FAILED;
+  }
+  snprintf(job->dir, sizeof job->dir, "%s", dir);
+  snprintf(job->gnuplot, sizeof job->gnuplot, "%s", gnuplot && *gnuplot ? gnuplot : "gnuplot");
+  job->n = n;
+  for (size_t i = 0; i < n; ++i) {
+    snprintf(job->plot[i].name, sizeof job->plot[i].name, "%s", names[i]);
+    snprintf(job->plot[i].tmpbase, sizeof job->plot[i].tmpbase, ".%s.tmp%ld", names[i], (long)getpid());
+  }
+  anz_plot_start_rc rc = spawn(job, why, whylen);
+  if (rc != ANZ_PLOT_STARTED) {
+    free(job);
+    return rc;
+  }
+  *out = job;
+  return ANZ_PLOT_STARTED;
 }
 
-int anz_plot_finish(anz_plot_job *job, char *why, size_t whylen) {
-  int status = 0, rc = 0;
+/* Plot i's images into place: 0, or -1 with why[]. */
+static int take_images(const anz_plot_job *job, const job_plot *jp, const char *log, char *why, size_t whylen) {
+  const char *exts[] = {".png", ".svg"};
+  for (int i = 0; i < 2; ++i) {
+    char from[4400], to[4400];
+    struct stat sb;
+    snprintf(from, sizeof from, "%s/%s%s", job->dir, jp->tmpbase, exts[i]);
+    snprintf(to, sizeof to, "%s/%s%s", job->dir, jp->name, exts[i]);
+    if (stat(from, &sb) != 0 || sb.st_size == 0) {
+      snprintf(why, whylen, "gnuplot wrote no %s for %s.gp: %s", exts[i], jp->name, log[0] ? log : "(no output)");
+      return -1;
+    }
+    if (rename(from, to) != 0) {
+      snprintf(why, whylen, "cannot rename %s to %s: %s", from, to, strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+size_t anz_plot_finish(anz_plot_job *job, int *ok, char *const *why, size_t whylen) {
+  int status = 0;
   while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR) {
   }
   char log[600] = "";
@@ -779,26 +830,32 @@ int anz_plot_finish(anz_plot_job *job, char *why, size_t whylen) {
       if (*c == '\n' || *c == '\r' || *c == '\t') *c = ' ';
     close(job->logfd);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    snprintf(why, whylen, "gnuplot failed on %s.gp (status %d): %s", job->name,
-             WIFEXITED(status) ? WEXITSTATUS(status) : -1, log[0] ? log : "(no output)");
-    rc = -1;
-  }
-  const char *exts[] = {".png", ".svg"};
-  for (int i = 0; i < 2 && rc == 0; ++i) {
-    char from[4400], to[4400];
-    struct stat sb;
-    snprintf(from, sizeof from, "%s/%s%s", job->dir, job->tmpbase, exts[i]);
-    snprintf(to, sizeof to, "%s/%s%s", job->dir, job->name, exts[i]);
-    if (stat(from, &sb) != 0 || sb.st_size == 0) {
-      snprintf(why, whylen, "gnuplot wrote no %s for %s.gp: %s", exts[i], job->name, log[0] ? log : "(no output)");
-      rc = -1;
-    } else if (rename(from, to) != 0) {
-      snprintf(why, whylen, "cannot rename %s to %s: %s", from, to, strerror(errno));
-      rc = -1;
+  int failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+  size_t drawn = 0;
+  for (size_t i = 0; i < job->n; ++i) {
+    const job_plot *jp = &job->plot[i];
+    ok[i] = 0;
+    if (failed && job->n > 1) {
+      /* one plot failed and gnuplot stopped there: the plots it drew stand,
+       * the others are drawn again each on its own, for their own verdict */
+      if (take_images(job, jp, log, why[i], whylen) == 0) {
+        ok[i] = 1;
+      } else {
+        remove_tmp(job->dir, jp);
+        const char *name = jp->name;
+        anz_plot_job *alone;
+        if (anz_plot_start(&name, 1, job->dir, job->gnuplot, &alone, why[i], whylen) == ANZ_PLOT_STARTED)
+          anz_plot_finish(alone, &ok[i], &why[i], whylen);
+      }
+    } else if (failed) {
+      snprintf(why[i], whylen, "gnuplot failed on %s.gp (status %d): %s", jp->name,
+               WIFEXITED(status) ? WEXITSTATUS(status) : -1, log[0] ? log : "(no output)");
+    } else {
+      ok[i] = take_images(job, jp, log, why[i], whylen) == 0;
     }
+    if (!ok[i]) remove_tmp(job->dir, jp);
+    drawn += (size_t)ok[i];
   }
-  if (rc) remove_tmp(job);
   free(job);
-  return rc;
+  return drawn;
 }

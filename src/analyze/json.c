@@ -1,4 +1,5 @@
 /* json.c - tolerant, position-keeping JSON parser (see json.h). */
+#include "alloc.h"
 #include "json.h"
 
 #include <math.h>
@@ -35,7 +36,7 @@ static int fail(parser *ps, const char *at, const char *fmt, const char *arg) {
 static anz_jvalue *new_value(parser *ps) {
   struct anz_jchunk *c = ps->doc->chunks;
   if (!c || c->used == CHUNK_VALUES) {
-    c = malloc(sizeof *c);
+    c = anz_malloc(sizeof *c);
     if (!c) return NULL;
     c->next = ps->doc->chunks;
     c->used = 0;
@@ -46,18 +47,21 @@ static anz_jvalue *new_value(parser *ps) {
   return v;
 }
 
+/* Byte classes for the two hot loops: white space (1: ' ', '\t', '\r';
+ * 2: '\n') and bytes that end a string's plain run ('"', '\\', controls). */
+static const unsigned char ws_class[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 2};
+#define CTL8(b) [b] = 1, [b + 1] = 1, [b + 2] = 1, [b + 3] = 1, [b + 4] = 1, [b + 5] = 1, [b + 6] = 1, [b + 7] = 1
+static const unsigned char str_stop[256] = {CTL8(0), CTL8(8), CTL8(16), CTL8(24), ['"'] = 1, ['\\'] = 1};
+#undef CTL8
+
 static void skip_ws(parser *ps) {
-  char *p = ps->p;
-  while (p < ps->end) {
-    char c = *p;
-    if (c == ' ' || c == '\t' || c == '\r') {
-      ++p;
-    } else if (c == '\n') {
-      ++p;
+  char *p = ps->p, *end = ps->end;
+  for (; p < end; ++p) {
+    unsigned char k = ws_class[(unsigned char)*p];
+    if (!k) break;
+    if (k == 2) {
       ++ps->line;
-      ps->line_start = p;
-    } else {
-      break;
+      ps->line_start = p + 1;
     }
   }
   ps->p = p;
@@ -93,9 +97,12 @@ static char *put_utf8(char *o, unsigned cp) {
  * (the decoded text is never longer than the escaped text + closing quote). */
 static int parse_string(parser *ps, const char **out, uint32_t *len) {
   char *start = ++ps->p, *p = start, *o = start;
+  /* plain bytes before the first escape stay where they are */
+  while (p < ps->end && !str_stop[(unsigned char)*p]) ++p;
+  o = p;
   for (;;) {
     /* fast scan of plain bytes */
-    while (p < ps->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) *o++ = *p++;
+    while (p < ps->end && !str_stop[(unsigned char)*p]) *o++ = *p++;
     if (p >= ps->end) return fail(ps, start - 1, "truncated: unterminated string%s", NULL);
     char c = *p;
     if (c == '"') break;
@@ -224,7 +231,10 @@ static int parse_container(parser *ps, anz_jvalue *v, int object) {
       skip_ws(ps);
     }
     anz_jvalue *m = new_value(ps);
-    if (!m) return fail(ps, ps->p, "out of memory%s", NULL);
+    if (!m) {
+      ps->err->oom = 1;
+      return fail(ps, ps->p, "out of memory%s", NULL);
+    }
     m->key = key;
     if (parse_value(ps, m)) return -1;
     *tail = m;
@@ -288,6 +298,7 @@ static int parse_value(parser *ps, anz_jvalue *v) {
 int anz_json_parse(char *buf, size_t size, anz_jdoc *doc, anz_jerror *err) {
   doc->root = NULL;
   doc->chunks = NULL;
+  err->oom = 0;
   buf[size] = '\0';
   parser ps = {.p = buf, .end = buf + size, .line_start = buf, .line = 1, .doc = doc, .err = err};
   /* a UTF-8 byte order mark is harmless; skip it */
@@ -300,6 +311,7 @@ int anz_json_parse(char *buf, size_t size, anz_jdoc *doc, anz_jerror *err) {
   }
   anz_jvalue *root = new_value(&ps);
   if (!root) {
+    err->oom = 1;
     fail(&ps, ps.p, "out of memory%s", NULL);
     return -1;
   }
@@ -331,7 +343,7 @@ void anz_json_free(anz_jdoc *doc) {
 const anz_jvalue *anz_json_get(const anz_jvalue *obj, const char *key) {
   if (!obj || obj->type != ANZ_JOBJECT) return NULL;
   for (const anz_jvalue *m = obj->u.first; m; m = m->next)
-    if (!strcmp(m->key, key)) return m;
+    if (m->key[0] == key[0] && !strcmp(m->key, key)) return m;
   return NULL;
 }
 

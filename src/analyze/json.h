@@ -50,6 +50,7 @@ typedef struct anz_jdoc {
 typedef struct anz_jerror {
   uint32_t line, col;
   char message[160];
+  int oom; /* 1: the error is an allocation failure, not the input */
 } anz_jerror;
 
 /* Parses buf[0..size) (buf[size] must be writable; it is set to NUL).

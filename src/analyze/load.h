@@ -36,6 +36,7 @@ typedef struct anz_file_result {
   const char *version; /* schema / tool version as written in the file, or NULL */
   int skipped;         /* 1: the whole file was skipped, see reason */
   int own_output;      /* 1: a results.json written by pal analyze (ignored, not an error) */
+  int oom;             /* an allocation failed: the file is skipped with "out of memory" */
   char reason[512];    /* "path:line:col: reason" */
   anz_rows rows;
   anz_strings strings;

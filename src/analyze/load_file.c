@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "../common/stats.h"
 #include "axes.h"
 #include "load.h"
@@ -40,8 +41,8 @@ void anz_row_skipped(anz_file_result *fr, const char *name, const char *fmt, ...
 }
 
 void anz_row_set_from_samples(anz_row *row, double *x, size_t n, anz_stat stat) {
-  pal_stats st;
-  if (n == 0 || pal_stats_compute(x, n, &st) != 0) return;
+  stats_summary st;
+  if (n == 0 || stats_compute(x, n, &st) != 0) return;
   row->samples = (double)n;
   if (n == 1) {
     row->time_s = x[0];
@@ -91,8 +92,11 @@ static void read_budget(const anz_jvalue *obj, anz_file_result *fr) {
   if (ok && isfinite(b)) fr->has_budget = 1, fr->budget_s = b;
   const anz_jvalue *arr = anz_json_get(obj, "dropped");
   if (!arr || arr->type != ANZ_JARRAY || arr->len == 0) return;
-  anz_dropped *v = realloc(fr->dropped, (fr->ndropped + arr->len) * sizeof *v);
-  if (!v) return;
+  anz_dropped *v = anz_realloc(fr->dropped, (fr->ndropped + arr->len) * sizeof *v);
+  if (!v) {
+    fr->oom = 1;
+    return;
+  }
   fr->dropped = v;
   for (const anz_jvalue *d = arr->u.first; d; d = d->next) {
     const char *name = anz_json_string(anz_json_get(d, "name"));
@@ -112,12 +116,35 @@ static void read_budget(const anz_jvalue *obj, anz_file_result *fr) {
   }
 }
 
+/* A skipped file keeps nothing of what was read. */
+static void drop_contents(anz_file_result *fr) {
+  anz_rows_free(&fr->rows);
+  fr->nskips = 0;
+  fr->rows_skipped = 0;
+  free(fr->dropped);
+  fr->dropped = NULL;
+  fr->ndropped = 0;
+  fr->has_budget = 0;
+}
+
+/* An allocation failed while the file was read: it is skipped as a whole
+ * (a file with some rows silently missing would be worse). */
+static void skip_out_of_memory(anz_file_result *fr) {
+  snprintf(fr->reason, sizeof fr->reason, "%s:1:1: out of memory", fr->path);
+  fr->skipped = 1;
+  fr->format = fr->version = NULL; /* they may point into the arena */
+  drop_contents(fr);
+}
+
 void anz_load_buffer(char *buf, size_t size, const anz_load_opts *opts, anz_file_result *fr) {
   anz_jdoc doc;
   anz_jerror err;
   if (anz_json_parse(buf, size, &doc, &err) != 0) {
-    snprintf(fr->reason, sizeof fr->reason, "%s:%u:%u: not valid JSON: %s", fr->path, err.line, err.col,
-             err.message);
+    if (err.oom)
+      snprintf(fr->reason, sizeof fr->reason, "%s:%u:%u: out of memory", fr->path, err.line, err.col);
+    else
+      snprintf(fr->reason, sizeof fr->reason, "%s:%u:%u: not valid JSON: %s", fr->path, err.line, err.col,
+               err.message);
     fr->skipped = 1;
     return;
   }
@@ -167,14 +194,10 @@ void anz_load_buffer(char *buf, size_t size, const anz_load_opts *opts, anz_file
       }
     }
   }
-  if (fr->skipped) {
-    anz_rows_free(&fr->rows);
-    fr->nskips = 0;
-    fr->rows_skipped = 0;
-    free(fr->dropped);
-    fr->dropped = NULL;
-    fr->ndropped = 0;
-    fr->has_budget = 0;
+  if (fr->oom || fr->strings.failed) {
+    skip_out_of_memory(fr);
+  } else if (fr->skipped) {
+    drop_contents(fr);
   }
   anz_json_free(&doc);
 }
@@ -207,10 +230,9 @@ void anz_load_file(const char *path, const anz_load_opts *opts, anz_file_result 
     close(fd);
     return;
   }
-  char *buf = malloc(size + 1);
+  char *buf = anz_malloc(size + 1);
   if (!buf) {
-    snprintf(fr->reason, sizeof fr->reason, "%s:1:1: out of memory reading %zu bytes", path, size);
-    fr->skipped = 1;
+    skip_out_of_memory(fr);
     close(fd);
     return;
   }
@@ -225,6 +247,7 @@ void anz_load_file(const char *path, const anz_load_opts *opts, anz_file_result 
   anz_load_buffer(buf, got, opts, fr);
   free(buf);
   const char *p = anz_strdup(&fr->strings, path);
+  if (!p && !fr->skipped) skip_out_of_memory(fr);
   for (size_t i = 0; i < fr->rows.n; ++i) {
     anz_row *row = &fr->rows.v[i];
     row->file = p;

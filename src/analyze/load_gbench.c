@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "axes.h"
 #include "load.h"
 
@@ -308,9 +309,9 @@ static void build_instance(anz_file_result *fr, const anz_load_opts *opts, const
     return;
   }
   double stack[64];
-  double *samples = n <= 64 ? stack : malloc(n * sizeof *samples);
+  double *samples = n <= 64 ? stack : anz_malloc(n * sizeof *samples);
   if (!samples) {
-    anz_row_skipped(fr, iname, "out of memory");
+    fr->oom = 1;
     return;
   }
   size_t ns = 0, nonfinite = 0;
@@ -385,7 +386,7 @@ static void build_instance(anz_file_result *fr, const anz_load_opts *opts, const
   anz_row_finish(row);
   anz_row *dst = anz_rows_add(&fr->rows);
   if (!dst) {
-    anz_row_skipped(fr, iname, "out of memory");
+    fr->oom = 1;
     return;
   }
   *dst = *row;
@@ -401,12 +402,13 @@ int anz_load_gbench(const anz_jvalue *root, const anz_load_opts *opts, anz_file_
   const anz_jvalue *arr = anz_json_get(root, "benchmarks");
   size_t n = arr->len;
   if (n == 0) return 0;
-  gb_entry *entries = malloc(n * sizeof *entries);
-  keyed *keys = malloc(n * sizeof *keys);
-  gb_entry **members = malloc(n * sizeof *members);
+  gb_entry *entries = anz_malloc(n * sizeof *entries);
+  keyed *keys = anz_malloc(n * sizeof *keys);
+  gb_entry **members = anz_malloc(n * sizeof *members);
   if (!entries || !keys || !members) {
     free(entries), free(keys), free(members);
-    return anz_file_fail(fr, arr, "out of memory for %zu rows", n);
+    fr->oom = 1;
+    return -1;
   }
   size_t m = 0;
   char iname[1024];
@@ -427,8 +429,13 @@ int anz_load_gbench(const anz_jvalue *root, const anz_load_opts *opts, anz_file_
     ++m;
   }
   /* group the rows of one instance: sort by (name, index) */
+  keyed *firsts = fr->strings.failed ? NULL : anz_malloc((m ? m : 1) * sizeof *firsts);
+  if (!firsts) { /* a NULL key cannot be sorted */
+    free(entries), free(keys), free(members);
+    fr->oom = 1;
+    return -1;
+  }
   qsort(keys, m, sizeof *keys, keyed_cmp);
-  keyed *firsts = malloc((m ? m : 1) * sizeof *firsts);
   size_t nf = 0;
   for (size_t i = 0; i < m;) {
     size_t j = i;

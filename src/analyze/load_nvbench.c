@@ -127,7 +127,7 @@ static void load_state(const anz_jvalue *st, const char *bench, const anz_jvalue
   anz_row_finish(&r);
   anz_row *dst = anz_rows_add(&fr->rows);
   if (!dst) {
-    anz_row_skipped(fr, full, "out of memory");
+    fr->oom = 1;
     return;
   }
   *dst = r;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "axes.h"
 #include "load.h"
 
@@ -56,7 +57,7 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
       r.low_s = chosen - sd, r.high_s = chosen + sd, r.spread_used = "stddev";
     }
   } else if (data && data->type == ANZ_JARRAY && data->len > 0) {
-    double *x = malloc(data->len * sizeof *x);
+    double *x = anz_malloc(data->len * sizeof *x);
     size_t n = 0;
     if (x) {
       for (const anz_jvalue *d = data->u.first; d; d = d->next) {
@@ -65,6 +66,8 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
       }
       anz_row_set_from_samples(&r, x, n, opts->stat);
       free(x);
+    } else {
+      fr->oom = 1;
     }
   } else if (isfinite(st_mean)) { /* old files: mean only */
     r.time_s = st_mean;
@@ -129,7 +132,10 @@ static int load_one(const anz_jvalue *b, const anz_load_opts *opts, anz_file_res
   anz_probe_merge(&r, &v);
   anz_row_finish(&r);
   anz_row *dst = anz_rows_add(&fr->rows);
-  if (!dst) return anz_file_fail(fr, b, "out of memory");
+  if (!dst) {
+    fr->oom = 1;
+    return -1;
+  }
   *dst = r;
   return 0;
 }

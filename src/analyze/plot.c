@@ -1,5 +1,6 @@
 /* plot.c - plot descriptions, series grouping and the series rule (see
  * plot.h and docs/ANALYZE.md, "What a series is"). */
+#include "alloc.h"
 #include "plot.h"
 
 #include <math.h>
@@ -162,7 +163,7 @@ static int tie_by_value(const void *pa, const void *pb) {
 }
 
 void anz_series_key_untie(anz_series_key *k, const anz_row *const *rows, const double *xs, size_t n) {
-  tie *t = malloc((n ? n : 1) * sizeof *t);
+  tie *t = anz_malloc((n ? n : 1) * sizeof *t);
   if (!t) return;
   for (int j = 0; j < k->vary_params;) {
     size_t m = 0; /* rows without the parameter do not count (as for varying) */
@@ -190,7 +191,7 @@ void anz_series_key_untie(anz_series_key *k, const anz_row *const *rows, const d
 }
 
 void anz_series_key_untie_axis(anz_series_key *k, const anz_row *const *rows, size_t n, anz_axis x) {
-  double *xs = malloc((n ? n : 1) * sizeof *xs);
+  double *xs = anz_malloc((n ? n : 1) * sizeof *xs);
   if (!xs) return; /* out of memory: the parameter stays a dimension, the plot only gets more series */
   for (size_t i = 0; i < n; ++i) xs[i] = rows[i]->axis[x];
   anz_series_key_untie(k, rows, xs, n);
@@ -262,7 +263,7 @@ anz_series *anz_series_for(anz_plot *p, const anz_series_key *k, const anz_row *
   int group = group_of(p, row);
   for (size_t i = 0; i < p->nseries; ++i)
     if (p->series[i].group == group && !strcmp(p->series[i].label, label)) return &p->series[i];
-  anz_series *v = realloc(p->series, (p->nseries + 1) * sizeof *v);
+  anz_series *v = anz_realloc(p->series, (p->nseries + 1) * sizeof *v);
   if (!v) return NULL;
   p->series = v;
   anz_series *s = &v[p->nseries++];
@@ -278,7 +279,7 @@ anz_series *anz_series_for(anz_plot *p, const anz_series_key *k, const anz_row *
 int anz_series_add(anz_series *s, const anz_point *pt) {
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 16;
-    anz_point *v = realloc(s->pts, cap * sizeof *v);
+    anz_point *v = anz_realloc(s->pts, cap * sizeof *v);
     if (!v) return -1;
     s->pts = v;
     s->cap = cap;
@@ -336,7 +337,7 @@ static int lay_out_categories(anz_plot *p) {
   for (int g = 0; g < p->ngroups; ++g) {
     size_t n = 0;
     for (size_t i = 0; i < p->nseries; ++i) n += p->series[i].group == g ? p->series[i].n : 0;
-    size_t *cats = malloc((n ? n : 1) * sizeof *cats);
+    size_t *cats = anz_malloc((n ? n : 1) * sizeof *cats);
     if (!cats) return -1;
     size_t k = 0;
     for (size_t i = 0; i < p->nseries; ++i)
@@ -434,7 +435,7 @@ void anz_plot_sort(anz_plot *p) {
 }
 
 const anz_row **anz_rows_of_study(const anz_table *t, anz_study study, anz_axis x, size_t *n) {
-  const anz_row **v = malloc((t->nrows ? t->nrows : 1) * sizeof *v);
+  const anz_row **v = anz_malloc((t->nrows ? t->nrows : 1) * sizeof *v);
   *n = 0;
   if (!v) return NULL;
   for (size_t i = 0; i < t->nrows; ++i) {

@@ -171,11 +171,22 @@ void anz_panels_latency_throughput(anz_plot *p, const char *latency_title, const
 
 /* Writers (gnuplot.c). */
 typedef struct anz_plot_job anz_plot_job;
-/* Writes NAME.gp and NAME.dat atomically into dir and starts gnuplot on
- * them; returns NULL with why[] set on failure (gnuplot missing...). */
-anz_plot_job *anz_plot_start(const anz_plot *p, const char *dir, const char *gnuplot, char *why, size_t whylen);
-/* Waits for gnuplot; renames the images into place. 0 ok, else why[]. */
-int anz_plot_finish(anz_plot_job *job, char *why, size_t whylen);
+/* What anz_plot_start says. */
+typedef enum anz_plot_start_rc {
+  ANZ_PLOT_STARTED = 0,
+  ANZ_PLOT_START_FAILED = -1,  /* why[] says why (out of memory, cannot start) */
+  ANZ_PLOT_NO_GNUPLOT = -2     /* the gnuplot program does not exist */
+} anz_plot_start_rc;
+/* Starts one gnuplot that draws the plots names[0..n) in turn, from the
+ * NAME.gp and NAME.dat in dir (anz_plot_write_sources): *job is set when it
+ * returns ANZ_PLOT_STARTED, NULL otherwise, with why[] set. */
+anz_plot_start_rc anz_plot_start(const char *const *names, size_t n, const char *dir, const char *gnuplot,
+                                 anz_plot_job **job, char *why, size_t whylen);
+/* Waits for the job's gnuplot and renames each plot's images into place:
+ * ok[i] 1 when plot i was drawn, else 0 with why[i] (whylen bytes) set. A
+ * plot the process did not reach because an earlier one failed is drawn
+ * again on its own. Frees the job; returns how many were drawn. */
+size_t anz_plot_finish(anz_plot_job *job, int *ok, char *const *why, size_t whylen);
 /* Writes only NAME.gp + NAME.dat (used when gnuplot is missing). */
 int anz_plot_write_sources(const anz_plot *p, const char *dir, char *why, size_t whylen);
 

@@ -1,5 +1,6 @@
 /* results.c - results.json through jansson (correct escaping; non-finite
  * numbers become null so the file is strict JSON). */
+#include "alloc.h"
 #include "results.h"
 
 #include <errno.h>
@@ -311,8 +312,45 @@ static json_t *inputs(const anz_table *t) {
   return in;
 }
 
+static json_t *build(const anz_table *t, const anz_plot_outcome *plots, size_t nplots);
+
+/* jansson allocates through the analyzer's allocator while results.json is
+ * built and written (json_set_alloc_funcs is process-wide: the previous
+ * functions are put back). A json_* call that could not allocate returns
+ * NULL into calls that take NULL, so failures are counted, not seen. */
 int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t nplots, const char *path,
                       char *why, size_t whylen) {
+  json_malloc_t old_malloc;
+  json_free_t old_free;
+  json_get_alloc_funcs(&old_malloc, &old_free);
+  json_set_alloc_funcs(anz_malloc, free);
+  unsigned long failures = anz_alloc_failures();
+  json_t *root = build(t, plots, nplots);
+  char *text = root && anz_alloc_failures() == failures
+                   ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_PRESERVE_ORDER)
+                   : NULL;
+  json_decref(root);
+  json_set_alloc_funcs(old_malloc, old_free);
+  if (!text) {
+    snprintf(why, whylen, "out of memory building results.json; not written");
+    return -1;
+  }
+  size_t len = strlen(text);
+  char *nl = anz_realloc(text, len + 2);
+  if (!nl) {
+    free(text);
+    snprintf(why, whylen, "out of memory writing results.json; not written");
+    return -1;
+  }
+  text = nl;
+  text[len++] = '\n';
+  int rc = write_file_atomic(path, text, len);
+  if (rc) snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
+  free(text);
+  return rc;
+}
+
+static json_t *build(const anz_table *t, const anz_plot_outcome *plots, size_t nplots) {
   json_t *root = json_object();
   set(root, "tool", json_string("pal analyze"));
   set(root, "version", json_string(PAL_VERSION_STRING));
@@ -405,20 +443,5 @@ int anz_write_results(const anz_table *t, const anz_plot_outcome *plots, size_t 
   set(root, "plot_files", pf);
   set(root, "plots", pinfo);
   set(root, "inputs", inputs(t));
-  char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_PRESERVE_ORDER);
-  json_decref(root);
-  if (!text) {
-    snprintf(why, whylen, "out of memory serialising results.json");
-    return -1;
-  }
-  size_t len = strlen(text);
-  char *nl = realloc(text, len + 2);
-  if (nl) {
-    text = nl;
-    text[len++] = '\n';
-  }
-  int rc = pal_write_file_atomic(path, text, len);
-  if (rc) snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
-  free(text);
-  return rc;
+  return root;
 }

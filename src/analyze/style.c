@@ -1,4 +1,5 @@
 /* style.c - series looks shared by every plot (see style.h). */
+#include "alloc.h"
 #include "style.h"
 
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static int triple_qsort(const void *a, const void *b) {
 }
 
 void anz_assign_colours(anz_row *const *rows, size_t n) {
-  anz_row **sorted = malloc((n ? n : 1) * sizeof *sorted);
+  anz_row **sorted = anz_malloc((n ? n : 1) * sizeof *sorted);
   if (!sorted) { /* out of memory: one colour for all, still drawable */
     for (size_t i = 0; i < n; ++i) rows[i]->colour = 0;
     return;

@@ -1,4 +1,5 @@
 /* table.c - rows and string arena (see table.h). */
+#include "alloc.h"
 #include "table.h"
 
 #include <math.h>
@@ -17,8 +18,11 @@ char *anz_stralloc(anz_strings *s, size_t n) {
   struct anz_strchunk *c = s->chunks;
   if (!c || c->cap - c->used < n + 1) {
     size_t cap = n + 1 > STRCHUNK ? n + 1 : STRCHUNK;
-    c = malloc(sizeof *c + cap);
-    if (!c) return NULL;
+    c = anz_malloc(sizeof *c + cap);
+    if (!c) {
+      s->failed = 1;
+      return NULL;
+    }
     c->next = s->chunks;
     c->used = 0;
     c->cap = cap;
@@ -65,7 +69,7 @@ void anz_row_init(anz_row *row) {
 anz_row *anz_rows_add(anz_rows *r) {
   if (r->n == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 64;
-    anz_row *v = realloc(r->v, cap * sizeof *v);
+    anz_row *v = anz_realloc(r->v, cap * sizeof *v);
     if (!v) return NULL;
     r->v = v;
     r->cap = cap;

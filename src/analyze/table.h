@@ -101,6 +101,7 @@ typedef struct anz_row {
 /* Strings copied into chunks that are freed together. */
 typedef struct anz_strings {
   struct anz_strchunk *chunks;
+  int failed; /* an allocation failed: some string came back NULL */
 } anz_strings;
 
 const char *anz_strdup(anz_strings *s, const char *text);

@@ -1,6 +1,7 @@
 /* table_csv.c - the normalised table as CSV (see table_csv.h). The text is
  * built in one growing buffer and written with one atomic write: an
  * interrupted run never leaves half a table for a plotter to read. */
+#include "alloc.h"
 #include "table_csv.h"
 
 #include <errno.h>
@@ -25,7 +26,7 @@ static int reserve(csv_buf *b, size_t more) {
   if (b->n + more + 1 <= b->cap) return 0;
   size_t cap = b->cap ? b->cap : 4096;
   while (cap < b->n + more + 1) cap *= 2;
-  char *p = realloc(b->p, cap);
+  char *p = anz_realloc(b->p, cap);
   if (!p) {
     b->oom = 1;
     return -1;
@@ -150,7 +151,7 @@ int anz_write_table_csv(const anz_table *t, const char *path, char *why, size_t 
     snprintf(why, whylen, "cannot write %s: out of memory", path);
     return -1;
   }
-  int rc = pal_write_file_atomic(path, text, len);
+  int rc = write_file_atomic(path, text, len);
   if (rc) snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
   free(text);
   return rc;

@@ -3,7 +3,7 @@
  * the machine facts every result is judged against.
  *
  * Data flows one way: registry -> sweep (instances) -> measure (samples) ->
- * reporter (Google Benchmark JSON). The runner never draws or analyses.
+ * reporters (console, Google Benchmark JSON). The runner never draws or analyses.
  */
 #ifndef PAL_BENCH_H
 #define PAL_BENCH_H
@@ -88,8 +88,14 @@ typedef struct bench_env {
   int64_t cold_target_bytes; /* cold mode: rotate through at least this many bytes */
 } bench_env;
 
-/* A kind of work (decode paged/dense, fill). setup returns 0, or non-zero
- * with a reason in `why` (the instance is then reported as errored). */
+/* A kind of work (decode paged/dense, fill, prefill). Who frees what:
+ *   setup  returns 0 with *state set, which the caller hands to teardown
+ *          once done; or non-zero having freed everything it allocated
+ *          (*state NULL, no teardown), with a reason in `why` that names the
+ *          axis and value at fault ("page_size=0: must be at least 1",
+ *          "seq_len=4096: allocating 2.1 GiB of K/V pages failed"); the
+ *          instance is then reported as errored.
+ *   teardown frees a state setup made, whatever run did with it. */
 typedef struct bench_op {
   const char *name;
   int (*setup)(const bench_instance *in, const bench_env *env, void **state, bench_cost *cost,
@@ -116,6 +122,20 @@ extern const size_t bench_num_suites;
 const char *bench_get(const bench_instance *in, const char *axis);
 int64_t bench_get_int(const bench_instance *in, const char *axis, int64_t fallback);
 pal_dtype bench_get_dtype(const bench_instance *in);
+/* For setup's checks: an integer axis (fallback where the instance lacks it)
+ * and the range it must lie in. */
+typedef struct bench_int_check {
+  const char *axis;
+  int64_t fallback, lo, hi;
+} bench_int_check;
+/* 0 when every check (up to one with a NULL axis) holds; else -1 with why =
+ * "batch=0: must be at least 1" for the first that does not. */
+int bench_check_ints(const bench_instance *in, const bench_int_check *checks, char *why,
+                     size_t why_size);
+/* For a failed setup: prefixes why with the axis and value at fault, the
+ * family's swept axis ("seq_len=4096: allocating 2.1 GiB of K/V pages
+ * failed"). Returns -1. */
+int bench_setup_failed(const bench_instance *in, char *why, size_t why_size);
 
 /* workloads */
 extern const bench_op bench_op_decode_paged;
@@ -133,5 +153,7 @@ typedef struct bench_model {
 const bench_model *bench_find_model(const char *name);
 extern const bench_model bench_models[];
 extern const size_t bench_num_models;
+/* Every model's name as one comma list: the model axis of the ModelConfig families */
+extern const char bench_model_names[];
 
 #endif /* PAL_BENCH_H */

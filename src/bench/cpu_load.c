@@ -6,11 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-double bench_clock_s(clockid_t id) {
-  struct timespec t;
-  clock_gettime(id, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+#include "../common/clock.h"
 
 /* CPU seconds all CPUs spent busy since boot: everything in /proc/stat's
  * "cpu" line but idle and iowait. */
@@ -29,16 +25,16 @@ static double machine_busy_s(void) {
 
 void bench_load_meter_start(bench_load_meter *m) {
   m->busy0 = machine_busy_s();
-  m->self0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
-  m->wall0 = bench_clock_s(CLOCK_MONOTONIC);
+  m->self0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  m->wall0 = clock_seconds(CLOCK_MONOTONIC);
 }
 
 double bench_load_meter_foreign(const bench_load_meter *m) {
   const double busy1 = machine_busy_s();
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  const double wall = bench_clock_s(CLOCK_MONOTONIC) - m->wall0;
+  const double wall = clock_seconds(CLOCK_MONOTONIC) - m->wall0;
   if (m->busy0 < 0 || busy1 < 0 || cpus < 1 || wall <= 0) return -1;
-  const double other = (busy1 - m->busy0) - (bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - m->self0);
+  const double other = (busy1 - m->busy0) - (clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - m->self0);
   const double share = other / (wall * (double)cpus);
   return share < 0 ? 0 : share > 1 ? 1 : share;
 }

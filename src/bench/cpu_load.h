@@ -3,11 +3,7 @@
 #ifndef PAL_BENCH_CPU_LOAD_H
 #define PAL_BENCH_CPU_LOAD_H
 
-#include <time.h>
-
-/* Seconds on clock `id` (CLOCK_MONOTONIC for wall time, CLOCK_*_CPUTIME_ID
- * for CPU time): the one clock reader of the runner, probes and planner. */
-double bench_clock_s(clockid_t id);
+#include "../common/clock.h" /* clock_seconds: every bench file times with it */
 
 typedef struct bench_load_meter {
   double busy0; /* machine-wide busy CPU seconds at start (-1: unknown) */

@@ -23,7 +23,8 @@ int bench_kv_sets_alloc(bench_kv_sets *s, int nhd, char *why, size_t why_size) {
     s->block_tables = malloc((size_t)(pages > 0 ? pages : 1) * sizeof(int32_t));
     s->seq_lens = malloc((size_t)s->batch * sizeof(int32_t));
     if (!s->k || !s->v || !s->block_tables || !s->seq_lens)
-      return snprintf(why, why_size, "out of memory for %lld pages", (long long)pages), -1;
+      return snprintf(why, why_size, "allocating %.1f GiB of K/V pages (%lld pages) failed",
+                      2.0 * (double)elems * (double)es / 1073741824.0, (long long)pages), -1;
     s->pool = (nhd ? pal_kv_pool_nhd : pal_kv_pool_hnd)(s->k, s->v, s->dtype, pages, s->page_size,
                                                        s->hkv, s->d);
     bench_shuffled_ids(s->block_tables, pages, 7);
@@ -33,7 +34,9 @@ int bench_kv_sets_alloc(bench_kv_sets *s, int nhd, char *why, size_t why_size) {
     elems = s->elems_per_rot * s->rotations;
     s->k = bench_alloc(elems * es);
     s->v = bench_alloc(elems * es);
-    if (!s->k || !s->v) return snprintf(why, why_size, "out of memory"), -1;
+    if (!s->k || !s->v)
+      return snprintf(why, why_size, "allocating %.1f GiB of dense K/V failed",
+                      2.0 * (double)elems * (double)es / 1073741824.0), -1;
   }
   bench_fill_random(s->k, s->dtype, elems, 2);
   bench_fill_random(s->v, s->dtype, elems, 3);

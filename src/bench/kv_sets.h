@@ -28,7 +28,9 @@ int32_t bench_kv_pages_per_seq(int paged, int64_t ctx_len, int32_t page_size);
 
 /* Allocates and fills the sets (s's shape fields set by the caller: paged,
  * dtype, batch, hkv, d, page_size, ctx_len, rotations); `nhd` picks the pool
- * layout. 0, or -1 with why[] set. */
+ * layout. 0, or -1 with why[] set (what could not be allocated; the caller
+ * names the instance). Whatever it allocated is s's: free it with
+ * bench_kv_sets_free either way. */
 int bench_kv_sets_alloc(bench_kv_sets *s, int nhd, char *why, size_t why_size);
 void bench_kv_sets_free(bench_kv_sets *s);
 

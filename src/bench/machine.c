@@ -164,11 +164,11 @@ void bench_machine_probe(bench_machine *m, int quiet_retries) {
    * busy machine gets the same retries as the instances. */
   for (int attempt = 0;; ++attempt) {
     m->probe_foreign_load = probe_pass(m, bytes);
-    if (m->probe_foreign_load <= BENCH_FOREIGN_LOAD_WARN || attempt >= quiet_retries) break;
+    if (m->probe_foreign_load <= CONTENDED_LOAD || attempt >= quiet_retries) break;
     struct timespec pause = {1, 0};
     nanosleep(&pause, NULL);
   }
-  if (m->probe_foreign_load > BENCH_FOREIGN_LOAD_WARN)
+  if (m->probe_foreign_load > CONTENDED_LOAD)
     fprintf(stderr, "pal bench: WARNING: other processes took %.0f%% of the CPUs while the machine "
             "limits were probed; utilisations are relative to a contended peak\n",
             100 * m->probe_foreign_load);

@@ -51,8 +51,8 @@ int bench_samples_append(bench_samples *dst, const bench_samples *src) {
   }
   dst->reps = (int)n;
   dst->measured_s += src->measured_s;
-  pal_stats st;
-  if (pal_stats_compute(dst->real_s, n, &st) == 0) dst->noise = st.iqr_rel;
+  stats_summary st;
+  if (stats_compute(dst->real_s, n, &st) == 0) dst->noise = st.iqr_rel;
   return 0;
 }
 
@@ -61,15 +61,15 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
   memset(out, 0, sizeof *out);
   int64_t call = 0;
   /* warm-up: page in, spin up threads, settle clocks */
-  double t0 = bench_clock_s(CLOCK_MONOTONIC);
-  while (call < rotations || bench_clock_s(CLOCK_MONOTONIC) - t0 < o->warmup_s) {
+  double t0 = clock_seconds(CLOCK_MONOTONIC);
+  while (call < rotations || clock_seconds(CLOCK_MONOTONIC) - t0 < o->warmup_s) {
     if (*stop) return out->stop_reason = "interrupted", 1;
     if (op->run(state, (int)(call++ % rotations), out->error, sizeof out->error) != 0)
       return out->stop_reason = "error", -1;
     if (call >= 100000) break;
-    if (o->warmup_max_s > 0 && bench_clock_s(CLOCK_MONOTONIC) - t0 >= o->warmup_max_s) break;
+    if (o->warmup_max_s > 0 && clock_seconds(CLOCK_MONOTONIC) - t0 >= o->warmup_max_s) break;
   }
-  double per_call = (bench_clock_s(CLOCK_MONOTONIC) - t0) / (double)call;
+  double per_call = (clock_seconds(CLOCK_MONOTONIC) - t0) / (double)call;
   int64_t calls = per_call > 0 ? (int64_t)ceil(o->min_rep_s / per_call) : 1;
   out->calls_per_rep = calls < 1 ? 1 : calls;
 
@@ -85,17 +85,17 @@ int bench_measure(const bench_op *op, void *state, int rotations, const bench_me
   out->foreign_load = -1;
   for (;;) {
     if (*stop) return out->stop_reason = "interrupted", 1;
-    double w0 = bench_clock_s(CLOCK_MONOTONIC), p0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    double w0 = clock_seconds(CLOCK_MONOTONIC), p0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     for (int64_t i = 0; i < out->calls_per_rep; ++i)
       if (op->run(state, (int)(call++ % rotations), out->error, sizeof out->error) != 0)
         return out->stop_reason = "error", -1;
-    double w = bench_clock_s(CLOCK_MONOTONIC) - w0, p = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
+    double w = clock_seconds(CLOCK_MONOTONIC) - w0, p = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - p0;
     out->real_s[out->reps] = w / (double)out->calls_per_rep;
     out->cpu_s[out->reps] = p / (double)out->calls_per_rep;
     out->reps++;
     measured += w;
-    pal_stats st;
-    pal_stats_compute(out->real_s, (size_t)out->reps, &st);
+    stats_summary st;
+    stats_compute(out->real_s, (size_t)out->reps, &st);
     out->noise = st.iqr_rel;
     out->measured_s = measured;
     const char *stop_reason = NULL;

@@ -23,8 +23,9 @@ typedef struct bench_measure_opts {
   double warmup_max_s;
 } bench_measure_opts;
 
-/* Above this foreign load the runner flags a result as measured under contention. */
-#define BENCH_FOREIGN_LOAD_WARN 0.05
+/* Above CONTENDED_LOAD of foreign load the runner flags a result as measured
+ * under contention. */
+#include "../common/contention.h"
 
 typedef struct bench_samples {
   double *real_s; /* per-call wall time of each repetition */

@@ -34,7 +34,7 @@
 #define LONG_CALL_S 0.1
 #define MAX_TIMED 64
 
-static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
+static double now_s(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
 int bench_workload_cost(const bench_instance *in, const bench_env *env, bench_cost *cost,
                         int *rotations) {
@@ -98,8 +98,7 @@ static int calibrate(bench_pilot *p, bench_pilot_class *c, const bench_instance 
   double t0 = now_s();
   int rc = op->setup(in, &env, &state, &cost, &rot, why, sizeof why);
   c->setup_s = now_s() - t0;
-  if (rc != 0) {
-    if (state) op->teardown(state);
+  if (rc != 0) { /* a failed setup freed what it made (bench.h) */
     snprintf(c->note, sizeof c->note, "set-up failed: %.100s", why);
     return -1;
   }
@@ -121,8 +120,8 @@ static int calibrate(bench_pilot *p, bench_pilot_class *c, const bench_instance 
   c->teardown_s = now_s() - t1;
   if (*stop) return 1;
   if (failed) return snprintf(c->note, sizeof c->note, "call failed: %.100s", why), -1;
-  pal_stats st;
-  c->call_s = nt > 0 && pal_stats_compute(times, (size_t)nt, &st) == 0 ? st.median : first;
+  stats_summary st;
+  c->call_s = nt > 0 && stats_compute(times, (size_t)nt, &st) == 0 ? st.median : first;
   c->calls_timed = nt > 0 ? nt : 1;
   c->s_per_unit = c->call_s / (p->est[i].work > 0 ? p->est[i].work : 1);
   c->calibrated_on = i;

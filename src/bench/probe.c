@@ -20,7 +20,7 @@
 #define PASS_SECONDS 0.03
 #define PASSES 7
 
-static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
+static double now_s(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
 static pal_cpu_info cpu_info(void) {
   pal_cpu_info cpu;
@@ -179,7 +179,7 @@ const char *bench_probe_missing(bench_roof r) {
   }
 }
 
-static double thread_cpu_s(void) { return bench_clock_s(CLOCK_THREAD_CPUTIME_ID); }
+static double thread_cpu_s(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 /* Runs loop(iters) on every thread at once; the pass's aggregate FLOP/s, each
  * thread's rate over the CPU time it got. Other processes time-sharing our

@@ -10,7 +10,6 @@
  *           fp32 K/V left to the AVX-512 kernels. */
 #include "roof.h"
 
-#include <stdio.h>
 #include <string.h>
 
 bench_roof bench_level_roof(pal_isa isa, pal_dtype dtype) {
@@ -53,27 +52,4 @@ int bench_probe_suspect(double bw_util, double flop_util, int bw_counts) {
   const double limit = 1 + BENCH_PROBE_SUSPECT_MARGIN;
   return (bw_counts && bw_util > limit ? BENCH_SUSPECT_BW : 0) |
          (flop_util > limit ? BENCH_SUSPECT_FLOP : 0);
-}
-
-void bench_print_util(const bench_machine *m, const char *isa, int hot, const bench_cost *c,
-                      double median_s, double min_s) {
-  bench_row_roof roof;
-  bench_row_roof_get(m, isa, c, &roof);
-  double bw_best = -1, flop_best = -1;
-  if (roof.bw_peak > 0) {
-    bw_best = c->bytes / min_s / roof.bw_peak;
-    printf("  bw_util %.3f (best rep %.3f)", c->bytes / median_s / roof.bw_peak, bw_best);
-  }
-  if (roof.flop_peak > 0) {
-    flop_best = c->flops / min_s / roof.flop_peak;
-    printf("  %.1f GFLOP/s flop_util %.3f of %s", c->flops / median_s / 1e9,
-           c->flops / median_s / roof.flop_peak, roof.flop_roof);
-  }
-  /* the fastest repetition has the highest utilisations: the instance has a
-   * suspect JSON row exactly when it is suspect */
-  const int bits = bench_probe_suspect(bw_best, flop_best, !hot);
-  const double limit = 1 + BENCH_PROBE_SUSPECT_MARGIN;
-  if (bits) printf("  PROBE SUSPECT:");
-  if (bits & BENCH_SUSPECT_BW) printf(" bw_util %.2f > %.2f%s", bw_best, limit, bits & 2 ? "," : "");
-  if (bits & BENCH_SUSPECT_FLOP) printf(" flop_util %.2f > %.2f", flop_best, limit);
 }

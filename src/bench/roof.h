@@ -38,10 +38,4 @@ void bench_row_roof_get(const bench_machine *m, const char *isa, const bench_cos
 enum { BENCH_SUSPECT_BW = 1, BENCH_SUSPECT_FLOP = 2 };
 int bench_probe_suspect(double bw_util, double flop_util, int bw_counts);
 
-/* The console line's utilisations of a row (stdout): bw_util at the median
- * and the best repetition, flop_util at the median and its roof, and
- * "PROBE SUSPECT: flop_util 1.31 > 1.05" when the best repetition is. */
-void bench_print_util(const bench_machine *m, const char *isa, int hot, const bench_cost *c,
-                      double median_s, double min_s);
-
 #endif

@@ -19,7 +19,7 @@ typedef struct bench_run_opts {
   int probe;
   int progress; /* a live progress line on stderr */
   /* Re-measure an instance up to this many times while other processes took
-   * more than BENCH_FOREIGN_LOAD_WARN of the CPUs (0: measure once). */
+   * more than CONTENDED_LOAD of the CPUs (0: measure once). */
   int quiet_retries;
   /* --interleave R (R >= 2): measure every instance in R rounds of
    * max_time / R each, the rounds going through the whole sweep, so a change

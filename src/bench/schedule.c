@@ -99,7 +99,7 @@ struct bench_schedule {
   json_t **ctx; /* per family index */
 };
 
-static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
+static double now_s(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
 static const char *fmt_s(char *buf, size_t size, double s) {
   if (s >= 1)
@@ -428,7 +428,7 @@ int bench_schedule_write_plan(const bench_schedule *s, const char *path) {
   char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(9) | JSON_PRESERVE_ORDER);
   json_decref(root);
   if (!text) return -1;
-  int rc = pal_write_file_atomic(path, text, strlen(text));
+  int rc = write_file_atomic(path, text, strlen(text));
   free(text);
   if (rc != 0) fprintf(stderr, "pal bench: cannot write %s: %s\n", path, strerror(errno));
   return rc;
@@ -636,8 +636,8 @@ void bench_schedule_measured(bench_schedule *s, size_t i, double wall_s, int err
   t->reps = pooled->reps;
   t->measured_s = pooled->measured_s;
   t->foreign_load = pooled->foreign_load;
-  pal_stats st;
-  if (pal_stats_compute(pooled->real_s, (size_t)pooled->reps, &st) == 0) t->call_measured_s = st.median;
+  stats_summary st;
+  if (stats_compute(pooled->real_s, (size_t)pooled->reps, &st) == 0) t->call_measured_s = st.median;
   const double reps_s = pooled->measured_s - t->measured_before_s;
   const double warm = (double)bench_budget_warmup_calls(t->call_measured_s, t->rotations,
                                                         s->params.warmup_s, s->params.warmup_max_s) *

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,4 +73,18 @@ void bench_shuffled_ids(int32_t *ids, int64_t n, uint64_t seed) {
     ids[i] = ids[j];
     ids[j] = t;
   }
+}
+
+int bench_setup_state(size_t size, bench_fill_fn fill, void (*teardown)(void *), int variant,
+                      const bench_instance *in, const bench_env *env, void **state,
+                      bench_cost *cost, int *rotations, char *why, size_t why_size) {
+  void *s = calloc(1, size);
+  *state = NULL;
+  if (!s) return snprintf(why, why_size, "out of memory"), bench_setup_failed(in, why, why_size);
+  if (fill(in, env, variant, s, cost, rotations, why, why_size) != 0) {
+    teardown(s);
+    return -1;
+  }
+  *state = s;
+  return 0;
 }

@@ -58,12 +58,18 @@ int bench_decode_cost(const bench_instance *in, const bench_env *env, int paged,
   return 0;
 }
 
-static int decode_setup_common(const bench_instance *in, const bench_env *env, int paged,
-                               void **state, bench_cost *cost, int *rotations, char *why,
-                               size_t why_size) {
-  decode_state *s = calloc(1, sizeof *s);
-  if (!s) return snprintf(why, why_size, "out of memory"), -1;
-  *state = s;
+/* What bench_decode_cost accepts, each axis checked by name. */
+static const bench_int_check decode_checks[] = {
+    {"batch", 1, 1, INT32_MAX},        {"seq_len", 1024, 0, INT32_MAX},
+    {"num_q_heads", 32, 1, INT32_MAX}, {"num_kv_heads", 8, 1, INT32_MAX},
+    {"head_dim", 128, 1, INT32_MAX},   {"page_size", 16, 1, INT32_MAX},
+    {NULL, 0, 0, 0}};
+
+/* Fills s (zeroed); on failure what it allocated stays in s for teardown. */
+static int decode_fill(const bench_instance *in, const bench_env *env, int paged, void *state,
+                       bench_cost *cost, int *rotations, char *why, size_t why_size) {
+  decode_state *s = state;
+  if (bench_check_ints(in, decode_checks, why, why_size)) return -1;
   s->ctx = env->ctx;
   s->paged = paged;
   s->dtype = bench_get_dtype(in);
@@ -74,35 +80,41 @@ static int decode_setup_common(const bench_instance *in, const bench_env *env, i
   s->d = (int32_t)bench_get_int(in, "head_dim", 128);
   s->page_size = (int32_t)bench_get_int(in, "page_size", 16);
   if (bench_decode_cost(in, env, paged, cost, rotations) != 0)
-    return snprintf(why, why_size, "invalid axis values"), -1;
+    return snprintf(why, why_size, "invalid axis values"), bench_setup_failed(in, why, why_size);
   const double es = (double)pal_dtype_size(s->dtype);
   const double kv_bytes = (double)s->batch * s->seq_len * s->hkv * s->d * 2 * es;
   const int rot = *rotations;
   if (2 * kv_bytes * rot > (double)bench_memory_budget() || kv_bytes * rot > 4.0e18)
     return snprintf(why, why_size, "working set %.1f GiB x %d exceeds the memory budget",
-                    kv_bytes / 1073741824.0, rot), -1;
+                    kv_bytes / 1073741824.0, rot), bench_setup_failed(in, why, why_size);
 
   int64_t qo = (int64_t)s->batch * s->hq * s->d;
   s->q = bench_alloc(qo * (int64_t)es);
   s->out = bench_alloc(qo * (int64_t)es);
-  if (!s->q || !s->out) return snprintf(why, why_size, "out of memory"), -1;
+  if (!s->q || !s->out)
+    return snprintf(why, why_size, "allocating 2 x %.1f MiB of queries and outputs failed",
+                    (double)qo * es / 1048576.0), bench_setup_failed(in, why, why_size);
   bench_fill_random(s->q, s->dtype, qo, 1);
 
   const char *layout = bench_get(in, "layout");
   s->kv = (bench_kv_sets){.paged = paged, .dtype = s->dtype, .batch = s->batch, .hkv = s->hkv,
                           .d = s->d, .page_size = s->page_size, .ctx_len = s->seq_len,
                           .rotations = rot};
-  return bench_kv_sets_alloc(&s->kv, layout && layout[0] == 'n', why, why_size);
+  if (bench_kv_sets_alloc(&s->kv, layout && layout[0] == 'n', why, why_size) != 0)
+    return bench_setup_failed(in, why, why_size);
+  return 0;
 }
 
 static int decode_paged_setup(const bench_instance *in, const bench_env *env, void **state,
                               bench_cost *cost, int *rotations, char *why, size_t why_size) {
-  return decode_setup_common(in, env, 1, state, cost, rotations, why, why_size);
+  return bench_setup_state(sizeof(decode_state), decode_fill, decode_teardown, 1, in, env, state, cost, rotations, why,
+                           why_size);
 }
 
 static int decode_dense_setup(const bench_instance *in, const bench_env *env, void **state,
                               bench_cost *cost, int *rotations, char *why, size_t why_size) {
-  return decode_setup_common(in, env, 0, state, cost, rotations, why, why_size);
+  return bench_setup_state(sizeof(decode_state), decode_fill, decode_teardown, 0, in, env, state, cost, rotations, why,
+                           why_size);
 }
 
 static int decode_run(void *p, int rotation, char *why, size_t why_size) {

@@ -40,11 +40,16 @@ int bench_fill_cost(const bench_instance *in, const bench_env *env, bench_cost *
   return 0;
 }
 
-static int fill_setup(const bench_instance *in, const bench_env *env, void **state,
-                      bench_cost *cost, int *rotations, char *why, size_t why_size) {
-  fill_state *s = calloc(1, sizeof *s);
-  if (!s) return snprintf(why, why_size, "out of memory"), -1;
-  *state = s;
+/* Fills s (zeroed); on failure what it allocated stays in s for teardown. */
+static int fill_fill(const bench_instance *in, const bench_env *env, int variant, void *state,
+                     bench_cost *cost, int *rotations, char *why, size_t why_size) {
+  fill_state *s = state;
+  (void)variant;
+  static const bench_int_check checks[] = {
+      {"tokens", 16, 1, INT32_MAX},      {"page_size", 16, 1, INT32_MAX},
+      {"num_kv_heads", 8, 1, INT32_MAX}, {"head_dim", 128, 1, INT32_MAX},
+      {NULL, 0, 0, 0}};
+  if (bench_check_ints(in, checks, why, why_size)) return -1;
   s->ctx = env->ctx;
   s->dtype = bench_get_dtype(in);
   s->tokens = bench_get_int(in, "tokens", 16);
@@ -52,11 +57,11 @@ static int fill_setup(const bench_instance *in, const bench_env *env, void **sta
   int32_t hkv = (int32_t)bench_get_int(in, "num_kv_heads", 8);
   int32_t d = (int32_t)bench_get_int(in, "head_dim", 128);
   if (s->dtype == PAL_DTYPE_COUNT || s->tokens < 1 || page < 1 || hkv < 1 || d < 1)
-    return snprintf(why, why_size, "invalid axis values"), -1;
+    return snprintf(why, why_size, "invalid axis values"), bench_setup_failed(in, why, why_size);
   double es = (double)pal_dtype_size(s->dtype);
   s->row_elems = (int64_t)hkv * d;
   if (bench_fill_cost(in, env, cost, rotations) != 0)
-    return snprintf(why, why_size, "invalid axis values"), -1;
+    return snprintf(why, why_size, "invalid axis values"), bench_setup_failed(in, why, why_size);
   int r = *rotations;
   int64_t slots_total = (int64_t)r * s->tokens;
   int64_t pages = (slots_total + page - 1) / page;
@@ -68,7 +73,9 @@ static int fill_setup(const bench_instance *in, const bench_env *env, void **sta
   int32_t *perm = malloc((size_t)(pages * page) * sizeof(int32_t));
   if (!s->k_new || !s->v_new || !s->k || !s->v || !s->slots || !perm) {
     free(perm);
-    return snprintf(why, why_size, "out of memory"), -1;
+    return snprintf(why, why_size, "allocating %.1f GiB of new rows and %lld pages failed",
+                    2.0 * (double)r * (double)s->tokens * (double)s->row_elems * es / 1073741824.0,
+                    (long long)pages), bench_setup_failed(in, why, why_size);
   }
   const char *layout = bench_get(in, "layout");
   s->pool = (layout && layout[0] == 'n' ? pal_kv_pool_nhd : pal_kv_pool_hnd)(
@@ -81,6 +88,12 @@ static int fill_setup(const bench_instance *in, const bench_env *env, void **sta
   for (int64_t i = 0; i < slots_total; ++i) s->slots[i] = perm[i];
   free(perm);
   return 0;
+}
+
+static int fill_setup(const bench_instance *in, const bench_env *env, void **state,
+                      bench_cost *cost, int *rotations, char *why, size_t why_size) {
+  return bench_setup_state(sizeof(fill_state), fill_fill, fill_teardown, 0, in, env, state, cost,
+                           rotations, why, why_size);
 }
 
 static int fill_run(void *p, int rotation, char *why, size_t why_size) {

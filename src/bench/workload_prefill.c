@@ -88,15 +88,24 @@ int bench_prefill_cost(const bench_instance *in, const bench_env *env, int paged
   return 0;
 }
 
-static int prefill_setup_common(const bench_instance *in, const bench_env *env, int paged,
-                                void **state, bench_cost *cost, int *rotations, char *why,
-                                size_t why_size) {
-  prefill_state *s = calloc(1, sizeof *s);
-  if (!s) return snprintf(why, why_size, "out of memory"), -1;
-  *state = s;
+/* What prefill_parse accepts, each axis checked by name (chunk: the model
+ * families only; its fallback passes). */
+static const bench_int_check prefill_checks[] = {
+    {"batch", 1, 1, INT32_MAX},        {"seq_len", 1024, 1, INT32_MAX},
+    {"history", 0, 0, INT32_MAX},      {"chunk", 512, 1, INT32_MAX},
+    {"num_q_heads", 32, 1, INT32_MAX}, {"num_kv_heads", 8, 1, INT32_MAX},
+    {"head_dim", 128, 1, INT32_MAX},   {"page_size", 16, 1, INT32_MAX},
+    {NULL, 0, 0, 0}};
+
+/* Fills s (zeroed); on failure what it allocated stays in s for teardown. */
+static int prefill_fill(const bench_instance *in, const bench_env *env, int paged, void *state,
+                        bench_cost *cost, int *rotations, char *why, size_t why_size) {
+  prefill_state *s = state;
+  if (bench_check_ints(in, prefill_checks, why, why_size)) return -1;
   s->ctx = env->ctx;
   s->paged = paged;
-  if (prefill_parse(in, s) != 0) return snprintf(why, why_size, "invalid axis values"), -1;
+  if (prefill_parse(in, s) != 0)
+    return snprintf(why, why_size, "invalid axis values"), bench_setup_failed(in, why, why_size);
   const int64_t ctx_len = (int64_t)s->history + s->q_len;
   const double es = (double)pal_dtype_size(s->dtype);
   const double kv_bytes = (double)s->batch * (double)ctx_len * s->hkv * s->d * 2 * es;
@@ -105,17 +114,20 @@ static int prefill_setup_common(const bench_instance *in, const bench_env *env, 
   const int rot = *rotations;
   if (2 * (kv_bytes + qo_bytes) * rot > (double)bench_memory_budget())
     return snprintf(why, why_size, "working set %.1f GiB x %d exceeds the memory budget",
-                    (kv_bytes + qo_bytes) / 1073741824.0, rot), -1;
+                    (kv_bytes + qo_bytes) / 1073741824.0, rot), bench_setup_failed(in, why, why_size);
 
   const int64_t qo = (int64_t)s->batch * s->q_len * s->hq * s->d;
   s->q = bench_alloc(qo * (int64_t)es);
   s->out = bench_alloc(qo * (int64_t)es);
-  if (!s->q || !s->out) return snprintf(why, why_size, "out of memory"), -1;
+  if (!s->q || !s->out)
+    return snprintf(why, why_size, "allocating 2 x %.1f MiB of queries and outputs failed",
+                    (double)qo * es / 1048576.0), bench_setup_failed(in, why, why_size);
   bench_fill_random(s->q, s->dtype, qo, 1);
 
   if (paged) {
     s->qo_indptr = malloc((size_t)(s->batch + 1) * sizeof(int32_t));
-    if (!s->qo_indptr) return snprintf(why, why_size, "out of memory"), -1;
+    if (!s->qo_indptr)
+      return snprintf(why, why_size, "out of memory"), bench_setup_failed(in, why, why_size);
     s->qo_indptr[0] = 0;
     for (int32_t b = 0; b < s->batch; ++b) s->qo_indptr[b + 1] = s->qo_indptr[b] + s->q_len;
   }
@@ -123,17 +135,21 @@ static int prefill_setup_common(const bench_instance *in, const bench_env *env, 
   s->kv = (bench_kv_sets){.paged = paged, .dtype = s->dtype, .batch = s->batch, .hkv = s->hkv,
                           .d = s->d, .page_size = s->page_size, .ctx_len = ctx_len,
                           .rotations = rot};
-  return bench_kv_sets_alloc(&s->kv, layout && layout[0] == 'n', why, why_size);
+  if (bench_kv_sets_alloc(&s->kv, layout && layout[0] == 'n', why, why_size) != 0)
+    return bench_setup_failed(in, why, why_size);
+  return 0;
 }
 
 static int prefill_paged_setup(const bench_instance *in, const bench_env *env, void **state,
                                bench_cost *cost, int *rotations, char *why, size_t why_size) {
-  return prefill_setup_common(in, env, 1, state, cost, rotations, why, why_size);
+  return bench_setup_state(sizeof(prefill_state), prefill_fill, prefill_teardown, 1, in, env, state, cost, rotations, why,
+                           why_size);
 }
 
 static int prefill_dense_setup(const bench_instance *in, const bench_env *env, void **state,
                                bench_cost *cost, int *rotations, char *why, size_t why_size) {
-  return prefill_setup_common(in, env, 0, state, cost, rotations, why, why_size);
+  return bench_setup_state(sizeof(prefill_state), prefill_fill, prefill_teardown, 0, in, env, state, cost, rotations, why,
+                           why_size);
 }
 
 static int prefill_run(void *p, int rotation, char *why, size_t why_size) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../bench/list_json.h"
 #include "../bench/runner.h"
 #include "commands.h"
 
@@ -23,6 +24,9 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: pal bench [options]\n"
           "  --list               print the instances the sweep expands to, run nothing\n"
+          "  --list --json        the same as JSON: families (axes, values, --quick values,\n"
+          "                       defaults), the model table, and each instance's axes,\n"
+          "                       bytes/FLOPs/items per call and rotations (--hot applies)\n"
           "  --list-models        print the model configurations\n"
           "  --filter REGEX       run instances whose name matches (extended regex)\n"
           "  --kernel pal|sdpa    only paged (pal) or dense (sdpa) families\n"
@@ -71,6 +75,7 @@ static int parse_double(const char *opt, const char *v, double *out) {
 int pal_cmd_bench(int argc, char **argv) {
   bench_override overrides[32];
   bench_run_opts o;
+  int list_json = 0; /* --json: `--list --json` (src/bench/list_json.c) */
   memset(&o, 0, sizeof o);
   o.out_dir = ".benchmarks";
   o.target = "all";
@@ -95,6 +100,8 @@ int pal_cmd_bench(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "--list")) {
       o.list = 1;
+    } else if (!strcmp(a, "--json")) {
+      list_json = 1;
     } else if (!strcmp(a, "--list-models")) {
       for (size_t m = 0; m < bench_num_models; ++m)
         printf("%-18s q_heads %3d  kv_heads %3d  head_dim %3d  seq_len %6d  batch %3d  %s\n",
@@ -184,6 +191,13 @@ int pal_cmd_bench(int argc, char **argv) {
       usage(stderr);
       return 2;
     }
+  }
+  if (list_json) {
+    if (!o.list) {
+      fprintf(stderr, "pal bench: --json goes with --list\n");
+      return 2;
+    }
+    return bench_list_json(&o.sweep, o.hot, stdout);
   }
   if ((o.budget.for_python || o.budget.costs_from) && !o.budget.enabled) {
     fprintf(stderr, "pal bench: --costs-from and --plan-for need --budget or --plan-only\n");

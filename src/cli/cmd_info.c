@@ -60,7 +60,7 @@ int pal_cmd_info(int argc, char **argv) {
     for (size_t i = 0; i < nf; ++i)
       if (features[i].on) printf(" %s", features[i].name);
     printf("\nbest isa    %s\n", pal_isa_name(cpu.best_isa));
-    printf("isa in use  %s%s\n", isa, st == PAL_OK ? "" : "");
+    printf("isa in use  %s\n", isa);
     printf("threads     %d\n", threads);
   }
   if (st != PAL_OK) {

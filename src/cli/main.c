@@ -1,5 +1,5 @@
-/* main.c - the `pal` executable: dispatches to one subcommand per file.
- * Later issues add analyze and compare to the table below. */
+/* main.c - the `pal` executable: dispatches to one subcommand per file
+ * (info, bench, analyze; the table below). */
 #include <stdio.h>
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int pal_write_file_atomic(const char *path, const char *data, size_t size) {
+int write_file_atomic(const char *path, const char *data, size_t size) {
   size_t len = strlen(path);
   char *tmp = malloc(len + 16);
   if (!tmp) return -1;

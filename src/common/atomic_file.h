@@ -7,6 +7,6 @@
 #include <stddef.h>
 
 /* Returns 0, or -1 with errno set (the temporary is removed). */
-int pal_write_file_atomic(const char *path, const char *data, size_t size);
+int write_file_atomic(const char *path, const char *data, size_t size);
 
 #endif /* PAL_COMMON_ATOMIC_FILE_H */

@@ -10,7 +10,7 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-double pal_quantile_sorted(const double *sorted, size_t n, double q) {
+double quantile_sorted(const double *sorted, size_t n, double q) {
   if (n == 0) return NAN;
   double pos = q * (double)(n - 1);
   size_t lo = (size_t)floor(pos);
@@ -18,7 +18,7 @@ double pal_quantile_sorted(const double *sorted, size_t n, double q) {
   return sorted[lo] + (pos - (double)lo) * (sorted[hi] - sorted[lo]);
 }
 
-int pal_stats_compute(const double *x, size_t n, pal_stats *out) {
+int stats_compute(const double *x, size_t n, stats_summary *out) {
   memset(out, 0, sizeof *out);
   if (n == 0) return -1;
   double *s = malloc(n * sizeof *s);
@@ -31,9 +31,9 @@ int pal_stats_compute(const double *x, size_t n, pal_stats *out) {
   out->min = s[0];
   out->max = s[n - 1];
   out->mean = sum / (double)n;
-  out->median = pal_quantile_sorted(s, n, 0.5);
-  out->q1 = pal_quantile_sorted(s, n, 0.25);
-  out->q3 = pal_quantile_sorted(s, n, 0.75);
+  out->median = quantile_sorted(s, n, 0.5);
+  out->q1 = quantile_sorted(s, n, 0.25);
+  out->q3 = quantile_sorted(s, n, 0.75);
   double ss = 0;
   for (size_t i = 0; i < n; ++i) ss += (s[i] - out->mean) * (s[i] - out->mean);
   out->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;

@@ -1,7 +1,8 @@
 /* decode.c - pal_decode: validate, describe the call as engine tasks (one per
  * sequence x KV head, the group's g query rows together so each KV head is
  * read once), and run them on the CPU attention engine. */
-#include <stdlib.h>
+#include "baseline_only.h"
+
 
 #include "context.h"
 #include "cpu/attention_engine.h"
@@ -34,17 +35,17 @@ pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtyp
   if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
   PAL__TRY(pal__check_paged_apart(q, out, q_dtype, num_seqs, num_q_heads, pool, pages, NULL,
                                   options, err));
-  /* prefill options (begin): window / soft-cap / ALiBi run on the prefill
+  /* Window / soft-cap / ALiBi run on the prefill
    * engine (q_len 1 per sequence); option-free calls keep the decode path. */
   if (pal__options_need_prefill_engine(options))
     return pal__decode_on_prefill_engine(ctx, q, out, q_dtype, num_q_heads, pool, pages, options,
                                          err);
-  /* prefill options (end) */
 
   const int32_t hkv = pool->num_kv_heads, d = pool->head_dim, g = num_q_heads / hkv;
   const size_t qes = pal_dtype_size(q_dtype), kves = pal_dtype_size(pool->dtype);
   int64_t num_tasks = (int64_t)num_seqs * hkv;
-  pal__attn_task *tasks = malloc((size_t)num_tasks * sizeof *tasks);
+  pal__allocator *alloc = pal__context_allocator(ctx);
+  pal__attn_task *tasks = pal__alloc(alloc, (size_t)num_tasks * sizeof *tasks);
   if (!tasks) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld tasks failed", (long long)num_tasks);
   float *lse = options ? options->lse : NULL;
   for (int32_t s = 0; s < num_seqs; ++s) {
@@ -57,21 +58,33 @@ pal_status pal_decode(const pal_context *ctx, const void *q, void *out, pal_dtyp
       const int has_pages = pool->num_pages > 0;
       size_t head_off = has_pages ? (size_t)(h * pool->stride_head) * kves : 0;
       tasks[(int64_t)s * hkv + h] = (pal__attn_task){
-          (const char *)q + (size_t)(row * d) * qes,
-          (char *)out + (size_t)(row * d) * qes,
-          lse ? lse + row : NULL,
-          seq_pages,
-          has_pages ? (const char *)pool->k + head_off : NULL,
-          has_pages ? (const char *)pool->v + head_off : NULL,
-          len,
+          .q = (const char *)q + (size_t)(row * d) * qes,
+          .out = (char *)out + (size_t)(row * d) * qes,
+          .lse = lse ? lse + row : NULL,
+          .pages = seq_pages,
+          .k = has_pages ? (const char *)pool->k + head_off : NULL,
+          .v = has_pages ? (const char *)pool->v + head_off : NULL,
+          .len = len,
       };
     }
   }
-  pal__attn_problem prob = {&ctx->kernels, q_dtype, pool->dtype, g, d,
-                            pal__softmax_scale(options, d),
-                            d, 1, pool->page_size, pool->stride_page, pool->stride_token,
-                            pal__resolve_threads(ctx, options), group_heads(hkv)};
+  const pal__attn_problem prob = {
+      .kernels = &ctx->kernels,
+      .alloc = alloc,
+      .q_dtype = q_dtype,
+      .kv_dtype = pool->dtype,
+      .g = g,
+      .d = d,
+      .scale = pal__softmax_scale(options, d),
+      .q_row_stride = d,
+      .lse_row_stride = 1,
+      .page_size = pool->page_size,
+      .page_stride = pool->stride_page,
+      .token_stride = pool->stride_token,
+      .num_threads = pal__resolve_threads(ctx, options),
+      .group_heads = group_heads(hkv),
+  };
   pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);
-  free(tasks);
+  pal__free(tasks);
   return st;
 }

@@ -2,6 +2,8 @@
  * pools through slot_mapping (vLLM's reshape_and_cache). Every slot is checked
  * before the first write, so a bad mapping leaves the pools untouched. */
 #ifdef _OPENMP
+#include "baseline_only.h"
+
 #include <omp.h>
 #endif
 

@@ -19,6 +19,8 @@
  *     address space far below 2^63 bytes apart, and every array's own extent
  *     was validated to fit in PTRDIFF_MAX before these run.
  */
+#include "baseline_only.h"
+
 #include "overlap.h"
 
 #include "error.h"

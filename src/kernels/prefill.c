@@ -1,7 +1,8 @@
 /* prefill.c - pal_prefill: validate (qo_indptr against the page table's
  * context lengths on top of everything pal_decode checks), describe each
  * sequence for the tiled prefill engine and run it. */
-#include <stdlib.h>
+#include "baseline_only.h"
+
 
 #include "context.h"
 #include "cpu/prefill_engine.h"
@@ -35,12 +36,28 @@ static pal__prefill_problem paged_problem(const pal_context *ctx, pal_dtype q_dt
                                           const pal_attention_options *options) {
   const int32_t d = pool->head_dim;
   return (pal__prefill_problem){
-      &ctx->kernels, q_dtype, pool->dtype, num_q_heads, pool->num_kv_heads, d,
-      pal__softmax_scale(options, d), 1, options ? options->window : 0, options ? options->softcap : 0.0f,
-      options ? options->alibi_slopes : NULL,
-      (int64_t)num_q_heads * d, d, num_q_heads, 1,
-      pool->page_size, pool->stride_page, pool->stride_head, pool->stride_token,
-      pal__resolve_threads(ctx, options)};
+      .kernels = &ctx->kernels,
+      .alloc = pal__context_allocator(ctx),
+      .q_dtype = q_dtype,
+      .kv_dtype = pool->dtype,
+      .num_q_heads = num_q_heads,
+      .num_kv_heads = pool->num_kv_heads,
+      .d = d,
+      .scale = pal__softmax_scale(options, d),
+      .causal = 1,
+      .window = options ? options->window : 0,
+      .softcap = options ? options->softcap : 0.0f,
+      .alibi = options ? options->alibi_slopes : NULL,
+      .q_stride_tok = (int64_t)num_q_heads * d,
+      .q_stride_head = d,
+      .lse_stride_tok = num_q_heads,
+      .lse_stride_head = 1,
+      .page_size = pool->page_size,
+      .page_stride = pool->stride_page,
+      .kv_head_stride = pool->stride_head,
+      .token_stride = pool->stride_token,
+      .num_threads = pal__resolve_threads(ctx, options),
+  };
 }
 
 pal_status pal_prefill(const pal_context *ctx, const void *q, void *out, pal_dtype q_dtype,
@@ -58,7 +75,7 @@ pal_status pal_prefill(const pal_context *ctx, const void *q, void *out, pal_dty
   PAL__TRY(pal__check_paged_apart(q, out, q_dtype, total_q, num_q_heads, pool, pages, qo_indptr,
                                   options, err));
 
-  pal__prefill_seq *seqs = malloc((size_t)num_seqs * sizeof *seqs);
+  pal__prefill_seq *seqs = pal__alloc(pal__context_allocator(ctx), (size_t)num_seqs * sizeof *seqs);
   if (!seqs) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %d sequences failed", (int)num_seqs);
   const size_t qes = pal_dtype_size(q_dtype);
   float *lse = options ? options->lse : NULL;
@@ -66,14 +83,19 @@ pal_status pal_prefill(const pal_context *ctx, const void *q, void *out, pal_dty
     const int64_t first = qo_indptr[s], q_len = (int64_t)qo_indptr[s + 1] - first;
     const int64_t len = pal__seq_len(pages, pool->page_size, s);
     const size_t off = (size_t)(first * num_q_heads * d) * qes;
-    seqs[s] = (pal__prefill_seq){(const char *)q + off, (char *)out + off,
-                                 lse ? lse + first * num_q_heads : NULL,
-                                 pal__seq_pages(pages, s), pool->k, pool->v, len, q_len,
-                                 len - q_len};
+    seqs[s] = (pal__prefill_seq){.q = (const char *)q + off,
+                                 .out = (char *)out + off,
+                                 .lse = lse ? lse + first * num_q_heads : NULL,
+                                 .pages = pal__seq_pages(pages, s),
+                                 .k = pool->k,
+                                 .v = pool->v,
+                                 .kv_len = len,
+                                 .q_len = q_len,
+                                 .q_pos0 = len - q_len};
   }
   const pal__prefill_problem prob = paged_problem(ctx, q_dtype, num_q_heads, pool, options);
   const pal_status st = pal__prefill_run(&prob, seqs, num_seqs, err);
-  free(seqs);
+  pal__free(seqs);
   return st;
 }
 
@@ -84,19 +106,25 @@ pal_status pal__decode_on_prefill_engine(const pal_context *ctx, const void *q, 
                                          const pal_kv_pool *pool, const pal_page_table *pages,
                                          const pal_attention_options *options, pal_error *err) {
   const int32_t num_seqs = pages->num_seqs, d = pool->head_dim;
-  pal__prefill_seq *seqs = malloc((size_t)num_seqs * sizeof *seqs);
+  pal__prefill_seq *seqs = pal__alloc(pal__context_allocator(ctx), (size_t)num_seqs * sizeof *seqs);
   if (!seqs) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %d sequences failed", (int)num_seqs);
   const size_t qes = pal_dtype_size(q_dtype);
   float *lse = options ? options->lse : NULL;
   for (int32_t s = 0; s < num_seqs; ++s) {
     const int64_t len = pal__seq_len(pages, pool->page_size, s);
     const size_t off = (size_t)((int64_t)s * num_q_heads * d) * qes;
-    seqs[s] = (pal__prefill_seq){(const char *)q + off, (char *)out + off,
-                                 lse ? lse + (int64_t)s * num_q_heads : NULL,
-                                 pal__seq_pages(pages, s), pool->k, pool->v, len, 1, len - 1};
+    seqs[s] = (pal__prefill_seq){.q = (const char *)q + off,
+                                 .out = (char *)out + off,
+                                 .lse = lse ? lse + (int64_t)s * num_q_heads : NULL,
+                                 .pages = pal__seq_pages(pages, s),
+                                 .k = pool->k,
+                                 .v = pool->v,
+                                 .kv_len = len,
+                                 .q_len = 1,
+                                 .q_pos0 = len - 1};
   }
   const pal__prefill_problem prob = paged_problem(ctx, q_dtype, num_q_heads, pool, options);
   const pal_status st = pal__prefill_run(&prob, seqs, num_seqs, err);
-  free(seqs);
+  pal__free(seqs);
   return st;
 }

@@ -2,7 +2,8 @@
  * contiguous [batch, heads, len, head_dim] K/V. One task per (batch, KV head,
  * query position); with causal masking each query position has its own
  * context length, kv_len - q_len + i + 1 clamped to [0, kv_len]. */
-#include <stdlib.h>
+#include "baseline_only.h"
+
 
 #include "context.h"
 #include "cpu/attention_engine.h"
@@ -37,7 +38,6 @@ static pal_status check_apart(const void *q, const void *k, const void *v, void 
                                     sh->head_dim, options, sh->num_q_heads, kvx, 2, err);
 }
 
-/* prefill engine (begin) */
 static pal_status sdpa_on_prefill_engine(const pal_context *ctx, const void *q, const void *k,
                                          const void *v, void *out, pal_dtype dtype,
                                          const pal_sdpa_shape *sh,
@@ -45,28 +45,49 @@ static pal_status sdpa_on_prefill_engine(const pal_context *ctx, const void *q, 
   const int32_t b = sh->batch, hq = sh->num_q_heads, hkv = sh->num_kv_heads;
   const int64_t lq = sh->q_len, lk = sh->kv_len, d = sh->head_dim;
   const size_t es = pal_dtype_size(dtype);
-  pal__prefill_seq *seqs = malloc((size_t)b * sizeof *seqs);
+  pal__prefill_seq *seqs = pal__alloc(pal__context_allocator(ctx), (size_t)b * sizeof *seqs);
   if (!seqs) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %d sequences failed", (int)b);
   float *lse = options ? options->lse : NULL;
   for (int32_t i = 0; i < b; ++i) {
     const size_t qo = (size_t)((int64_t)i * hq * lq * d) * es;
     const size_t kv = (size_t)((int64_t)i * hkv * lk * d) * es;
-    seqs[i] = (pal__prefill_seq){(const char *)q + qo, (char *)out + qo,
-                                 lse ? lse + (int64_t)i * hq * lq : NULL, NULL,
-                                 lk > 0 ? (const char *)k + kv : NULL,
-                                 lk > 0 ? (const char *)v + kv : NULL, lk, lq, lk - lq};
+    seqs[i] = (pal__prefill_seq){.q = (const char *)q + qo,
+                                 .out = (char *)out + qo,
+                                 .lse = lse ? lse + (int64_t)i * hq * lq : NULL,
+                                 .pages = NULL,
+                                 .k = lk > 0 ? (const char *)k + kv : NULL,
+                                 .v = lk > 0 ? (const char *)v + kv : NULL,
+                                 .kv_len = lk,
+                                 .q_len = lq,
+                                 .q_pos0 = lk - lq};
   }
   const pal__prefill_problem prob = {
-      &ctx->kernels, dtype, dtype, hq, hkv, (int32_t)d,
-      pal__softmax_scale(options, (int32_t)d), sh->causal != 0, options ? options->window : 0,
-      options ? options->softcap : 0.0f,
-      options ? options->alibi_slopes : NULL, d, lq * d, 1, lq, 0, 0, lk * d, d,
-      pal__resolve_threads(ctx, options)};
+      .kernels = &ctx->kernels,
+      .alloc = pal__context_allocator(ctx),
+      .q_dtype = dtype,
+      .kv_dtype = dtype,
+      .num_q_heads = hq,
+      .num_kv_heads = hkv,
+      .d = (int32_t)d,
+      .scale = pal__softmax_scale(options, (int32_t)d),
+      .causal = sh->causal != 0,
+      .window = options ? options->window : 0,
+      .softcap = options ? options->softcap : 0.0f,
+      .alibi = options ? options->alibi_slopes : NULL,
+      .q_stride_tok = d,
+      .q_stride_head = lq * d,
+      .lse_stride_tok = 1,
+      .lse_stride_head = lq,
+      .page_size = 0,
+      .page_stride = 0,
+      .kv_head_stride = lk * d,
+      .token_stride = d,
+      .num_threads = pal__resolve_threads(ctx, options),
+  };
   const pal_status st = pal__prefill_run(&prob, seqs, b, err);
-  free(seqs);
+  pal__free(seqs);
   return st;
 }
-/* prefill engine (end) */
 
 pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const void *v,
                     void *out, pal_dtype dtype, const pal_sdpa_shape *shape,
@@ -83,15 +104,15 @@ pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const 
   if (!out) return PAL__FAIL(err, PAL_E_NULL, "out is NULL");
   if (lk > 0 && (!k || !v)) return PAL__FAIL(err, PAL_E_NULL, "%s is NULL", k ? "v" : "k");
 
-  /* prefill engine (begin): several query rows per (batch, head), or score
+  /* Several query rows per (batch, head), or score
    * options, run on the tiled prefill engine, the same path as pal_prefill. */
   PAL__TRY(pal__check_option_slopes(options, hq, err));
   PAL__TRY(check_apart(q, k, v, out, dtype, shape, options, err));
   if (lq > 1 || pal__options_need_prefill_engine(options))
     return sdpa_on_prefill_engine(ctx, q, k, v, out, dtype, shape, options, err);
-  /* prefill engine (end) */
   const size_t es = pal_dtype_size(dtype);
-  pal__attn_task *tasks = malloc((size_t)num_tasks * sizeof *tasks);
+  pal__allocator *alloc = pal__context_allocator(ctx);
+  pal__attn_task *tasks = pal__alloc(alloc, (size_t)num_tasks * sizeof *tasks);
   if (!tasks) return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld tasks failed", (long long)num_tasks);
   float *lse = options ? options->lse : NULL;
   int64_t n = 0;
@@ -106,20 +127,33 @@ pal_status pal_sdpa(const pal_context *ctx, const void *q, const void *k, const 
           len = len < 0 ? 0 : len > lk ? lk : len;
         }
         tasks[n++] = (pal__attn_task){
-            (const char *)q + (size_t)(row * d) * es,
-            (char *)out + (size_t)(row * d) * es,
-            lse ? lse + row : NULL,
-            NULL,
-            lk > 0 ? (const char *)k + kv_off : NULL,
-            lk > 0 ? (const char *)v + kv_off : NULL,
-            len,
+            .q = (const char *)q + (size_t)(row * d) * es,
+            .out = (char *)out + (size_t)(row * d) * es,
+            .lse = lse ? lse + row : NULL,
+            .pages = NULL,
+            .k = lk > 0 ? (const char *)k + kv_off : NULL,
+            .v = lk > 0 ? (const char *)v + kv_off : NULL,
+            .len = len,
         };
       }
     }
-  pal__attn_problem prob = {&ctx->kernels, dtype, dtype, g, d, pal__softmax_scale(options, d),
-                            (int64_t)lq * d, lq, 0, 0, d, pal__resolve_threads(ctx, options),
-                            /* dense heads are long contiguous runs already */ 1};
+  const pal__attn_problem prob = {
+      .kernels = &ctx->kernels,
+      .alloc = alloc,
+      .q_dtype = dtype,
+      .kv_dtype = dtype,
+      .g = g,
+      .d = d,
+      .scale = pal__softmax_scale(options, d),
+      .q_row_stride = (int64_t)lq * d,
+      .lse_row_stride = lq,
+      .page_size = 0,
+      .page_stride = 0,
+      .token_stride = d,
+      .num_threads = pal__resolve_threads(ctx, options),
+      .group_heads = 1, /* dense heads are long contiguous runs already */
+  };
   pal_status st = pal__attention_run(&prob, tasks, num_tasks, err);
-  free(tasks);
+  pal__free(tasks);
   return st;
 }

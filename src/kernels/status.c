@@ -1,5 +1,7 @@
 /* status.c - status names and messages, generated from PAL_STATUS_MAP, and
  * the error-detail setter behind PAL__FAIL. */
+#include "baseline_only.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 

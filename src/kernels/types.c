@@ -1,5 +1,7 @@
 /* types.c - names and sizes of the public enums, and the pool / page-table
  * descriptor helpers (pure: they fill structs and validate nothing). */
+#include "baseline_only.h"
+
 #include "pal/pal.h"
 
 const char *pal_version(void) { return PAL_VERSION_STRING; }

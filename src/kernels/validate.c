@@ -7,6 +7,8 @@
  *     read or checked: engines pad rows with garbage and that is legal.
  *  3. Messages name the argument, the index and the value at fault.
  */
+#include "baseline_only.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,17 +49,14 @@ pal_status pal__check_options(const pal_attention_options *options, pal_error *e
     return PAL__FAIL(err, PAL_E_ARG, "options.scale = %g is not finite", (double)options->scale);
   if (options->num_threads < 0)
     return PAL__FAIL(err, PAL_E_ARG, "options.num_threads = %d is negative", options->num_threads);
-  /* prefill options (begin) */
   if (options->window < 0)
     return PAL__FAIL(err, PAL_E_ARG, "options.window = %d is negative", (int)options->window);
   if (!isfinite(options->softcap) || options->softcap < 0.0f)
     return PAL__FAIL(err, PAL_E_ARG, "options.softcap = %g must be finite and >= 0",
                      (double)options->softcap);
-  /* prefill options (end) */
   return PAL_OK;
 }
 
-/* prefill options (begin) */
 pal_status pal__check_option_slopes(const pal_attention_options *options, int32_t num_q_heads,
                                     pal_error *err) {
   if (!options || !options->alibi_slopes) return PAL_OK;
@@ -71,7 +70,6 @@ pal_status pal__check_option_slopes(const pal_attention_options *options, int32_
 int pal__options_need_prefill_engine(const pal_attention_options *options) {
   return options && (options->window > 0 || options->softcap > 0.0f || options->alibi_slopes);
 }
-/* prefill options (end) */
 
 /* r = a * b + c, all >= 0; non-zero on overflow. */
 static int mul_add(int64_t a, int64_t b, int64_t c, int64_t *r) {

@@ -14,14 +14,12 @@ pal_status pal__check_dtype(pal_dtype dtype, const char *what, pal_error *err);
 pal_status pal__check_head_dim(int32_t head_dim, pal_error *err);
 pal_status pal__check_heads(int32_t num_q_heads, int32_t num_kv_heads, pal_error *err);
 pal_status pal__check_options(const pal_attention_options *options, pal_error *err);
-/* prefill options (begin) */
 /* options.alibi_slopes (when set): num_q_heads finite values. */
 pal_status pal__check_option_slopes(const pal_attention_options *options, int32_t num_q_heads,
                                     pal_error *err);
 /* Non-zero when options ask for window / soft-cap / ALiBi: the call then runs
  * on the prefill engine, which implements them. */
 int pal__options_need_prefill_engine(const pal_attention_options *options);
-/* prefill options (end) */
 /* Dtype, page size, heads, head dim, strides, and that the pool's extent in
  * bytes is representable. */
 pal_status pal__check_pool(const pal_kv_pool *pool, pal_error *err);

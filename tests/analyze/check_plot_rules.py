@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check_plot_rules.py - the plots tell the truth at a glance (issue 23).
+"""check_plot_rules.py - the plots tell the truth at a glance.
 
 Renders every plot of `pal analyze` from a mixed corpus (C + Python, decode +
 prefill + fill, two dtypes, the model configurations: gen_mixed_corpus.py),

@@ -889,7 +889,7 @@ static void budget_dropped_instances_are_listed(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
-/* ---------------------------------------------------------------- kernel_name, params, study (issue 20) */
+/* ---------------------------------------------------------------- kernel_name, params, study */
 static void params_and_kernel_name_are_kept(void **state) {
   (void)state;
   /* Google Benchmark: the kernel field; name parts without an axis, in name order */

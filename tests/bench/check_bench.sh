@@ -8,7 +8,9 @@
 #  5. SIGINT mid-run exits 130 and leaves valid JSON with the finished instances;
 #  6. rows name their roofs, and utilisations above 1 + the margin are flagged
 #     probe_suspect (forced with the PAL_BENCH_PROBE_SCALE test hook);
-#  7. --budget drops what cannot fit, with the reason, and keeps --min-reps.
+#  7. --budget drops what cannot fit, with the reason, and keeps --min-reps;
+#  8. a failed set-up names the axis and value at fault, in the console line and
+#     the errored row, and frees what it made (ASan's leak check would fail it).
 set -euo pipefail
 pal=$1
 tmp=$(mktemp -d)
@@ -312,6 +314,29 @@ assert ps["seq_len:32"]["status"] == "dropped" and "no measured cost" in ps["seq
 e = ps["seq_len:16"]
 assert e["reps"] >= 3 and e["calls_per_rep"] >= 1 and e["warmup_calls"] >= 1 and e["est_s"] > 0, e
 print("budget ok")
+PY
+
+# 8. failed set-ups: an invalid axis, a working set over the memory budget
+set +e
+"$pal" bench --out-dir "$tmp/err" --filter 'BM_PAL_(LatencyVsSeqLen|FillKVPages)/' \
+  -a page_size=0 -a seq_len=4000000000 -a tokens=16 "${tiny[@]}" >"$tmp/err.log" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "errored set-ups: exit status $rc, expected 1: $(cat "$tmp/err.log")"
+grep -q 'FillKVPages/.* ERROR: page_size=0: must be at least 1$' "$tmp/err.log" ||
+  fail "no named axis in a fill set-up error: $(cat "$tmp/err.log")"
+grep -q 'LatencyVsSeqLen/.* ERROR: seq_len=4000000000: must be at most 2147483647$' "$tmp/err.log" ||
+  fail "no named axis in a decode set-up error: $(cat "$tmp/err.log")"
+"$pal" bench --out-dir "$tmp/err2" --filter 'BM_PAL_LatencyVsSeqLen/' -a seq_len=2000000000 \
+  -a batch=64 "${tiny[@]}" >"$tmp/err2.log" 2>&1 && fail "a working set over the budget ran"
+grep -q 'ERROR: seq_len=2000000000: working set .* exceeds the memory budget$' "$tmp/err2.log" ||
+  fail "no named axis in a memory-budget error: $(cat "$tmp/err2.log")"
+$py - "$tmp/err" <<'PY'
+import json, pathlib, sys
+rows = [r for f in pathlib.Path(sys.argv[1]).glob("*.json") for r in json.loads(f.read_text())["benchmarks"]]
+msgs = sorted(r["error_message"] for r in rows if r.get("error_occurred"))
+assert msgs == ["page_size=0: must be at least 1", "seq_len=4000000000: must be at most 2147483647"], msgs
+print("set-up errors ok")
 PY
 
 echo "bench end-to-end: all checks passed"

@@ -12,8 +12,8 @@
 static void test_odd_sample(void **state) {
   (void)state;
   const double x[] = {5, 1, 4, 2, 3}; /* unsorted on purpose */
-  pal_stats s;
-  assert_int_equal(pal_stats_compute(x, 5, &s), 0);
+  stats_summary s;
+  assert_int_equal(stats_compute(x, 5, &s), 0);
   assert_int_equal(s.n, 5);
   assert_true(s.min == 1 && s.max == 5 && s.median == 3 && s.mean == 3);
   assert_true(s.q1 == 2 && s.q3 == 4);                /* R type 7 quantiles */
@@ -26,12 +26,12 @@ static void test_odd_sample(void **state) {
 static void test_even_and_single(void **state) {
   (void)state;
   const double x[] = {10, 20, 30, 40};
-  pal_stats s;
-  assert_int_equal(pal_stats_compute(x, 4, &s), 0);
+  stats_summary s;
+  assert_int_equal(stats_compute(x, 4, &s), 0);
   assert_true(s.median == 25 && fabs(s.q1 - 17.5) < 1e-12 && fabs(s.q3 - 32.5) < 1e-12);
-  assert_int_equal(pal_stats_compute(x, 1, &s), 0);
+  assert_int_equal(stats_compute(x, 1, &s), 0);
   assert_true(s.median == 10 && s.stddev == 0 && s.iqr_rel == 0);
-  assert_int_equal(pal_stats_compute(x, 0, &s), -1);
+  assert_int_equal(stats_compute(x, 0, &s), -1);
 }
 
 int main(void) {

@@ -1,5 +1,5 @@
 /* fuzz_kernels.c - libFuzzer target over the whole kernel argument surface
- * of libpal (issue 19): pal_decode, pal_prefill, pal_fill_kv_pages and
+ * of libpal: pal_decode, pal_prefill, pal_fill_kv_pages and
  * pal_sdpa, called through the public API only.
  *
  * The input is a stream of choices (see "Input" below); each run decodes one

@@ -1,5 +1,5 @@
-"""Hostile calls, one regression test per way a caller can hurt the binding
-(issue 19): outputs that share memory with what the call reads, vLLM's
+"""Hostile calls, one regression test per way a caller can hurt the binding:
+outputs that share memory with what the call reads, vLLM's
 combined K/V cache, scale 0, NaN/Inf in the inputs, empty pools, zero
 strides and huge ints. Every rejection is an exception that names the
 argument in the caller's words, and a failed call writes nothing."""

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../alloc.h"
 #include "../plot.h"
 
 /* Everything but the source must agree. */
@@ -32,7 +33,7 @@ static int instance_qsort(const void *a, const void *b) {
 static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
   size_t n;
   const anz_row **rows = anz_rows_of_study(t, ANZ_STUDY_SEQ_LEN, ANZ_AX_SEQ_LEN, &n);
-  const anz_row **py = malloc((n ? n : 1) * sizeof *py), **cpp = malloc((n ? n : 1) * sizeof *cpp);
+  const anz_row **py = anz_malloc((n ? n : 1) * sizeof *py), **cpp = anz_malloc((n ? n : 1) * sizeof *cpp);
   if (!rows || !py || !cpp) {
     free(rows), free(py), free(cpp);
     snprintf(why, whylen, "out of memory");

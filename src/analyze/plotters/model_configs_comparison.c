@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../alloc.h"
 #include "../plot.h"
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
-  const anz_row **rows = malloc((t->nrows ? t->nrows : 1) * sizeof *rows);
-  const char **cats = malloc((t->nrows ? t->nrows : 1) * sizeof *cats);
+  const anz_row **rows = anz_malloc((t->nrows ? t->nrows : 1) * sizeof *rows);
+  const char **cats = anz_malloc((t->nrows ? t->nrows : 1) * sizeof *cats);
   if (!rows || !cats) {
     free(rows), free(cats);
     snprintf(why, whylen, "out of memory");
@@ -35,7 +36,7 @@ static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
   anz_plot_split_ops(p, rows, n); /* prefill (seconds) and decode (ms) bars in panels of their own */
   anz_series_key key;
   anz_series_key_init(&key, rows, n, skip, t->opts && t->opts->all_runs);
-  double *xs = malloc(n * sizeof *xs);
+  double *xs = anz_malloc(n * sizeof *xs);
   if (xs) { /* a parameter that only renames the model is no series */
     for (size_t i = 0; i < n; ++i) {
       const char *m = rows[i]->saxis[ANZ_SX_MODEL];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../alloc.h"
 #include "../plot.h"
 
 static double intensity(const anz_row *r) {
@@ -47,7 +48,7 @@ static int ceiling_show_cmp(const void *a, const void *b) {
  * bandwidth and peak those rows carry; when there are more than
  * ANZ_MAX_CEILINGS the highest ones are drawn. */
 static int add_ceilings(anz_plot *p, const anz_row *const *rows, size_t n) {
-  anz_ceiling *all = malloc((n ? n : 1) * sizeof *all);
+  anz_ceiling *all = anz_malloc((n ? n : 1) * sizeof *all);
   if (!all) return -1;
   size_t na = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -92,7 +93,7 @@ static int add_ceilings(anz_plot *p, const anz_row *const *rows, size_t n) {
 }
 
 static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
-  const anz_row **rows = malloc((t->nrows ? t->nrows : 1) * sizeof *rows);
+  const anz_row **rows = anz_malloc((t->nrows ? t->nrows : 1) * sizeof *rows);
   if (!rows) {
     snprintf(why, whylen, "out of memory");
     return 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../alloc.h"
 #include "../plot.h"
 
 /* the pairing key */
@@ -28,8 +29,8 @@ static int pair_qsort(const void *a, const void *b) {
 static int build(const anz_table *t, anz_plot *p, char *why, size_t whylen) {
   size_t n;
   const anz_row **rows = anz_rows_of_study(t, ANZ_STUDY_SEQ_LEN, ANZ_AX_SEQ_LEN, &n);
-  const anz_row **pal = malloc((n ? n : 1) * sizeof *pal), **sdpa = malloc((n ? n : 1) * sizeof *sdpa);
-  const anz_row **paired = malloc((n ? n : 1) * sizeof *paired);
+  const anz_row **pal = anz_malloc((n ? n : 1) * sizeof *pal), **sdpa = anz_malloc((n ? n : 1) * sizeof *sdpa);
+  const anz_row **paired = anz_malloc((n ? n : 1) * sizeof *paired);
   if (!rows || !pal || !sdpa || !paired) {
     free(rows), free(pal), free(sdpa), free(paired);
     snprintf(why, whylen, "out of memory");

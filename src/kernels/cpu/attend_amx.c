@@ -729,4 +729,5 @@ void pal__cpu_kernels_init_amx(pal__cpu_kernels *t) {
   t->isa = PAL_ISA_AMX;
   t->attend[PAL_F16] = attend_f16_amx;
   t->attend[PAL_BF16] = attend_bf16_amx;
+  pal__prefill_kernels_init_amx(&t->prefill);
 }

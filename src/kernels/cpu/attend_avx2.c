@@ -469,4 +469,5 @@ void pal__cpu_kernels_init_avx2(pal__cpu_kernels *t) {
   t->attend[PAL_F32] = attend_f32_avx2;
   t->attend[PAL_F16] = attend_f16_avx2;
   t->attend[PAL_BF16] = attend_bf16_avx2;
+  pal__prefill_kernels_init_avx2(&t->prefill);
 }

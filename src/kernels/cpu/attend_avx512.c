@@ -463,5 +463,6 @@ void pal__cpu_kernels_init_avx512(pal__cpu_kernels *t) {
   t->attend[PAL_F32] = pal__attend_f32_avx512;
   t->attend[PAL_F16] = pal__attend_f16_avx512;
   t->attend[PAL_BF16] = pal__attend_bf16_avx512;
+  pal__prefill_kernels_init_avx512(&t->prefill);
 }
 

@@ -4,6 +4,8 @@
  * the SIMD levels are tested against besides the float64 test reference.
  * Compiled for baseline x86-64 (no ISA pragmas here).
  */
+#include "../baseline_only.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -65,4 +67,5 @@ void pal__cpu_kernels_init_scalar(pal__cpu_kernels *t) {
   t->attend[PAL_F32] = attend_f32_scalar;
   t->attend[PAL_F16] = attend_f16_scalar;
   t->attend[PAL_BF16] = attend_bf16_scalar;
+  pal__prefill_kernels_init_scalar(&t->prefill);
 }

@@ -21,29 +21,26 @@
  *     16-row group of a block lies in one page: kernels that load 16-row tiles
  *     with one stride (AMX) find them uniformly strided.
  */
+#include "../baseline_only.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "../alloc.h"
 #include "../error.h"
 #include "attention_engine.h"
+#include "lse_merge.h"
 #include "nonfinite.h"
+#include "page_walk.h"
+#include "round.h"
+#include "row_out.h"
 #include "split_plan.h"
-
-/* The planned chunk length never goes below this: a shorter chunk is not
- * worth a partial write and a merge (short contexts are spread over threads
- * by smaller head groups instead). Cutting a task into equal chunks can make
- * them shorter than planned, but never shorter than about half of it. */
-#define PAL__MIN_SPLIT_TOKENS 512
-/* Chunks per thread the planner aims for: enough for dynamic scheduling to
- * even out ragged batches, few enough that merges stay negligible. */
-#define PAL__CHUNKS_PER_THREAD 4
 
 /* A chunk: tokens [t0, t1) of the head group starting at task `task`. */
 typedef struct chunk {
@@ -59,9 +56,6 @@ typedef struct split_group {
   int64_t num_chunks;
 } split_group;
 
-static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-static int64_t align16(int64_t floats) { return round_up(floats, 16); }
-
 /* The caller guarantees 1 <= group_heads <= PAL__MAX_GROUP_HEADS dividing
  * the task count (decode.c); anything else runs tasks alone, which gives the
  * same results. */
@@ -76,15 +70,15 @@ static int64_t split_unit(const pal__attn_problem *p) {
 }
 
 /* The longest chunk the planner wants: work (tokens x heads) balanced across
- * threads, PAL__CHUNKS_PER_THREAD each. */
+ * threads, PAL__SPLIT_CHUNKS_PER_THREAD each. */
 static int64_t plan_chunk_tokens(const pal__attn_problem *p, const pal__attn_task *tasks,
                                  int64_t num_tasks) {
   if (p->num_threads <= 1) return INT64_MAX;
   const int32_t gh = group_of(p);
   int64_t total = 0;
   for (int64_t i = 0; i < num_tasks; i += gh) total += tasks[i].len;
-  return pal__split_target(total, (int64_t)p->num_threads * PAL__CHUNKS_PER_THREAD,
-                           PAL__MIN_SPLIT_TOKENS);
+  return pal__split_target(total, (int64_t)p->num_threads * PAL__SPLIT_CHUNKS_PER_THREAD,
+                           PAL__SPLIT_MIN_TOKENS);
 }
 
 /* One head's working state inside a thread's scratch, each piece 64-byte aligned. */
@@ -102,11 +96,13 @@ typedef struct thread_scratch {
 
 static int64_t head_floats(const pal__attn_problem *p) {
   int64_t gd = (int64_t)p->g * p->d;
-  return 2 * align16(gd) + 2 * align16(p->g) + align16(pal__attend_scratch_floats(p->g, p->d));
+  return 2 * pal__align16(gd) + 2 * pal__align16(p->g) +
+         pal__align16(pal__attend_scratch_floats(p->g, p->d));
 }
 
 static int64_t scratch_floats(const pal__attn_problem *p) {
-  int64_t row_ptrs = align16(8 * PAL__BLOCK_TOKENS * (int64_t)(sizeof(char *) / sizeof(float)));
+  int64_t row_ptrs =
+      pal__align16(8 * PAL__BLOCK_TOKENS * (int64_t)(sizeof(char *) / sizeof(float)));
   return group_of(p) * head_floats(p) + row_ptrs;
 }
 
@@ -116,10 +112,10 @@ static thread_scratch scratch_at(const pal__attn_problem *p, float *base) {
   for (int32_t h = 0; h < group_of(p); ++h) {
     head_state *hs = &s.head[h];
     hs->q = base;
-    hs->acc = hs->q + align16(gd);
-    hs->m = hs->acc + align16(gd);
-    hs->l = hs->m + align16(p->g);
-    hs->attend = hs->l + align16(p->g);
+    hs->acc = hs->q + pal__align16(gd);
+    hs->m = hs->acc + pal__align16(gd);
+    hs->l = hs->m + pal__align16(p->g);
+    hs->attend = hs->l + pal__align16(p->g);
     base += head_floats(p);
   }
   s.rows = (const char **)(void *)base;
@@ -140,31 +136,18 @@ static void load_q(const pal__attn_problem *p, const pal__attn_task *t, float *q
 }
 
 /* Row pointers of tokens [pos, min(pos + BLOCK, t1)) into kr / vr; returns
- * the count. A block gathers rows across pages, so small pages still give
- * full blocks; page-table entries are read one per page run. */
+ * the count (page_walk.h). */
 static int32_t gather_rows(const pal__attn_problem *p, const pal__attn_task *t, int64_t pos,
                            int64_t t1, const char **kr, const char **vr) {
-  const size_t es = pal_dtype_size(p->kv_dtype);
-  int32_t n = (int32_t)(t1 - pos < PAL__BLOCK_TOKENS ? t1 - pos : PAL__BLOCK_TOKENS);
-  for (int32_t i = 0; i < n;) {
-    int64_t tok = pos + i, base, run;
-    if (p->page_size > 0) {
-      int64_t slot = tok % p->page_size;
-      base = t->pages[tok / p->page_size] * p->page_stride + slot * p->token_stride;
-      run = p->page_size - slot;
-    } else {
-      base = tok * p->token_stride;
-      run = n;
-    }
-    if (run > n - i) run = n - i;
-    /* each row from its own offset: stepping a pointer would move it one
-     * stride past the run's last row, which may lie outside the pool */
-    for (int64_t j = 0; j < run; ++j, ++i) {
-      const size_t off = (size_t)(base + j * p->token_stride) * es;
-      kr[i] = t->k + off;
-      vr[i] = t->v + off;
-    }
-  }
+  const int32_t n = (int32_t)(t1 - pos < PAL__BLOCK_TOKENS ? t1 - pos : PAL__BLOCK_TOKENS);
+  const pal__kv_walk w = {.k = t->k,
+                          .v = t->v,
+                          .pages = t->pages,
+                          .page_size = p->page_size,
+                          .page_stride = p->page_stride,
+                          .token_stride = p->token_stride,
+                          .elem_size = pal_dtype_size(p->kv_dtype)};
+  pal__walk_rows(&w, pos, n, kr, vr);
   return n;
 }
 
@@ -222,22 +205,10 @@ static void attend_group(const pal__attn_problem *p, const pal__attn_task *tasks
 /* acc / l into the output rows (q_dtype) and m + log(l) into lse (note 3). */
 static void write_rows(const pal__attn_problem *p, const pal__attn_task *t, float *acc,
                        const float *m, const float *l) {
-  size_t es = pal_dtype_size(p->q_dtype);
-  const int32_t d = p->d;
+  const size_t es = pal_dtype_size(p->q_dtype);
   for (int32_t r = 0; r < p->g; ++r) {
-    float *row = acc + (int64_t)r * d;
-    /* l[r] read once: the row stores may alias it, which kept this loop
-     * scalar and reloading (18% of a 64-token G8 decode). */
-    const float lr = l[r];
-    float lse;
-    if (lr > 0.0f) {
-      const float inv = 1.0f / lr;
-      for (int32_t i = 0; i < d; ++i) row[i] *= inv;
-      lse = m[r] + logf(lr);
-    } else {
-      lse = pal__empty_row(row, d, t->len > 0);
-    }
-    pal__row_from_f32(p->q_dtype, row, t->out + (size_t)(r * p->q_row_stride) * es, p->d);
+    const float lse = pal__write_row(acc + (int64_t)r * p->d, m[r], l[r], t->len > 0, p->d,
+                                     p->q_dtype, t->out + (size_t)(r * p->q_row_stride) * es);
     if (t->lse) t->lse[r * p->lse_row_stride] = lse;
   }
 }
@@ -282,24 +253,9 @@ static void merge_head(const pal__attn_problem *p, const pal__attn_task *tasks,
   const int64_t rec_size = record_floats(p), stride = gh * rec_size;
   const float *first = partials + (sg->first_partial * gh + h) * rec_size;
   const head_state *hs = &s->head[0];
-  for (int32_t r = 0; r < p->g; ++r) {
-    float mx = -INFINITY;
-    for (int64_t c = 0; c < sg->num_chunks; ++c)
-      if (first[c * stride + r] > mx) mx = first[c * stride + r];
-    float sum = 0.0f;
-    float *acc = hs->acc + (int64_t)r * p->d;
-    memset(acc, 0, (size_t)p->d * sizeof(float));
-    for (int64_t c = 0; c < sg->num_chunks; ++c) {
-      const float *rec = first + c * stride;
-      if (rec[p->g + r] == 0.0f) continue; /* empty chunk: m is -inf */
-      float w = expf(rec[r] - mx);
-      sum += rec[p->g + r] * w;
-      const float *ca = rec + 2 * p->g + (int64_t)r * p->d;
-      for (int32_t i = 0; i < p->d; ++i) acc[i] += ca[i] * w;
-    }
-    hs->m[r] = mx;
-    hs->l[r] = sum;
-  }
+  for (int32_t r = 0; r < p->g; ++r)
+    pal__lse_merge_row(first + r, first + p->g + r, first + 2 * p->g + (int64_t)r * p->d, stride,
+                       sg->num_chunks, p->d, hs->acc + (int64_t)r * p->d, &hs->m[r], &hs->l[r]);
   write_rows(p, &tasks[sg->task + h], hs->acc, hs->m, hs->l);
 }
 
@@ -343,16 +299,17 @@ pal_status pal__attention_run(const pal__attn_problem *problem, const pal__attn_
   const int32_t gh = group_of(p);
   assert(num_tasks % gh == 0);
   int64_t per_thread = scratch_floats(p);
-  chunk *chunks = malloc((size_t)num_chunks * sizeof *chunks);
-  split_group *splits = malloc((size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
-  float *partials = malloc((size_t)(num_partials > 0 ? num_partials : 1) * (size_t)gh *
+  chunk *chunks = pal__alloc(p->alloc, (size_t)num_chunks * sizeof *chunks);
+  split_group *splits =
+      pal__alloc(p->alloc, (size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
+  float *partials = pal__alloc(p->alloc, (size_t)(num_partials > 0 ? num_partials : 1) * (size_t)gh *
                            (size_t)record_floats(p) * sizeof(float));
-  float *scratch = aligned_alloc(64, (size_t)(nt * per_thread) * sizeof(float));
+  float *scratch = pal__aligned_alloc(p->alloc, 64, (size_t)(nt * per_thread) * sizeof(float));
   if (!chunks || !splits || !partials || !scratch) {
-    free(chunks);
-    free(splits);
-    free(partials);
-    free(scratch);
+    pal__free(chunks);
+    pal__free(splits);
+    pal__free(partials);
+    pal__free(scratch);
     return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld chunks and %d thread scratch areas failed",
                      (long long)num_chunks, nt);
   }
@@ -385,9 +342,9 @@ pal_status pal__attention_run(const pal__attn_problem *problem, const pal__attn_
       merge_head(p, tasks, &splits[i / gh], (int32_t)(i % gh), partials, &s);
   }
 
-  free(chunks);
-  free(splits);
-  free(partials);
-  free(scratch);
+  pal__free(chunks);
+  pal__free(splits);
+  pal__free(partials);
+  pal__free(scratch);
   return PAL_OK;
 }

@@ -11,6 +11,7 @@
 #ifndef PAL_ATTENTION_ENGINE_H
 #define PAL_ATTENTION_ENGINE_H
 
+#include "../alloc.h"
 #include "cpu_kernels.h"
 
 /* Most KV heads the engine walks together (a 16-token fp16 page of 8 heads
@@ -29,6 +30,7 @@ typedef struct pal__attn_task {
 
 typedef struct pal__attn_problem {
   const pal__cpu_kernels *kernels;
+  pal__allocator *alloc; /* the context's: every engine allocation goes through it */
   pal_dtype q_dtype;  /* Q and O storage */
   pal_dtype kv_dtype; /* K and V storage */
   int32_t g;          /* rows per task */

@@ -4,6 +4,8 @@
  * use their own instructions for the K/V stream. Rounding is to nearest even;
  * NaN stays NaN (quiet), overflow gives infinity.
  */
+#include "../baseline_only.h"
+
 #include <string.h>
 
 #include "cpu_kernels.h"

@@ -6,6 +6,8 @@
  * for baseline x86-64 and executes no instruction it is detecting.
  */
 #define _GNU_SOURCE /* syscall() */
+#include "../baseline_only.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -52,9 +54,14 @@ static void cpu_brand(char *model, size_t size) {
   snprintf(model, size, "%s", s);
 }
 
-void pal_cpu_info_get(pal_cpu_info *out) {
-  memset(out, 0, sizeof *out);
+/* One detection: CPUID and XCR0 read once; every level above the scalar one
+ * that this CPU/OS cannot run gets the reason it was refused. */
+void pal__cpu_detect(pal__cpu_detection *det) {
+  memset(det, 0, sizeof *det);
+  pal_cpu_info *out = &det->info;
   out->best_isa = PAL_ISA_SCALAR;
+  const char **why = det->refused;
+  why[PAL_ISA_AVX2] = why[PAL_ISA_AVX512] = why[PAL_ISA_AMX] = "CPUID reports no leaf 1";
   unsigned a = 0, b = 0, c = 0, d = 0;
   unsigned max_leaf = __get_cpuid_max(0, NULL);
   if (max_leaf == 0) return;
@@ -72,7 +79,14 @@ void pal_cpu_info_get(pal_cpu_info *out) {
   int os_ymm = (xcr0 & 0x6) == 0x6;            /* XMM | YMM */
   int os_zmm = os_ymm && (xcr0 & 0xe0) == 0xe0; /* opmask | ZMM_Hi256 | Hi16_ZMM */
   int os_amx = (xcr0 & 0x60000) == 0x60000;     /* XTILECFG | XTILEDATA */
-  if (max_leaf < 7 || !avx || !os_ymm) return;
+  const char *base = max_leaf < 7 ? "CPUID has no leaf 7"
+                     : !avx       ? "the CPU has no AVX"
+                     : !os_ymm    ? "AVX supported by the CPU, but the OS does not save YMM state (XCR0)"
+                                  : NULL;
+  if (base) {
+    why[PAL_ISA_AVX2] = why[PAL_ISA_AVX512] = why[PAL_ISA_AMX] = base;
+    return;
+  }
 
   __cpuid_count(7, 0, a, b, c, d);
   unsigned ebx7 = b, edx7 = d;
@@ -95,32 +109,56 @@ void pal_cpu_info_get(pal_cpu_info *out) {
     out->amx_tile = (edx7 >> 24) & 1;
     out->amx_int8 = (edx7 >> 25) & 1;
   }
-  if (out->avx2 && out->fma && out->f16c) out->best_isa = PAL_ISA_AVX2;
-  if (out->best_isa == PAL_ISA_AVX2 && out->avx512f && out->avx512bw && out->avx512vl &&
-      out->avx512dq)
+  why[PAL_ISA_AVX2] = !out->avx2 ? "the CPU has no AVX2"
+                      : !out->fma ? "the CPU has no FMA"
+                      : !out->f16c ? "the CPU has no F16C"
+                                   : NULL;
+  if (!why[PAL_ISA_AVX2]) out->best_isa = PAL_ISA_AVX2;
+  if (out->best_isa != PAL_ISA_AVX2)
+    why[PAL_ISA_AVX512] = "the level below (avx2) is refused";
+  else if (!os_zmm)
+    why[PAL_ISA_AVX512] = ((ebx7 >> 16) & 1) ? "AVX-512 supported by the CPU, but the OS does not save ZMM state (XCR0)"
+                                             : "the CPU has no AVX512F";
+  else if (!(out->avx512f && out->avx512bw && out->avx512vl && out->avx512dq))
+    why[PAL_ISA_AVX512] = "the CPU lacks one of AVX512F, AVX512BW, AVX512VL, AVX512DQ";
+  else
     out->best_isa = PAL_ISA_AVX512;
   /* The AMX kernels convert and split with AVX512_BF16; CPUs with AMX have it. */
-  if (out->best_isa == PAL_ISA_AVX512 && out->amx_tile && out->amx_bf16 && out->avx512_bf16)
+  if (out->best_isa != PAL_ISA_AVX512)
+    why[PAL_ISA_AMX] = "the level below (avx512) is refused";
+  else if (!os_amx)
+    why[PAL_ISA_AMX] = ((edx7 >> 24) & 1) ? "AMX supported by the CPU, but the OS does not enable tile state (XCR0)"
+                                          : "the CPU has no AMX-TILE";
+  else if (!(out->amx_tile && out->amx_bf16 && out->avx512_bf16))
+    why[PAL_ISA_AMX] = "the CPU lacks one of AMX-TILE, AMX-BF16, AVX512_BF16";
+  else
     out->best_isa = PAL_ISA_AMX;
 }
 
 #else /* not x86: only the scalar level */
 
-void pal_cpu_info_get(pal_cpu_info *out) {
-  memset(out, 0, sizeof *out);
-  strcpy(out->vendor, "unknown");
-  strcpy(out->model, "unknown");
-  out->best_isa = PAL_ISA_SCALAR;
+void pal__cpu_detect(pal__cpu_detection *det) {
+  memset(det, 0, sizeof *det);
+  strcpy(det->info.vendor, "unknown");
+  strcpy(det->info.model, "unknown");
+  det->info.best_isa = PAL_ISA_SCALAR;
+  for (int i = PAL_ISA_AVX2; i < PAL_ISA_COUNT; ++i) det->refused[i] = "not an x86-64 CPU";
 }
 
 #endif
 
+void pal_cpu_info_get(pal_cpu_info *out) {
+  pal__cpu_detection det;
+  pal__cpu_detect(&det);
+  *out = det.info;
+}
+
 int pal_isa_supported(pal_isa isa) {
   if (isa == PAL_ISA_AUTO || isa == PAL_ISA_SCALAR) return 1;
   if (isa <= PAL_ISA_SCALAR || isa >= PAL_ISA_COUNT) return 0;
-  pal_cpu_info info;
-  pal_cpu_info_get(&info);
-  if (isa > info.best_isa) return 0;
+  pal__cpu_detection det;
+  pal__cpu_detect(&det);
+  if (isa > det.info.best_isa) return 0;
   /* The CPU has AMX but the OS must also grant the tile state to us. */
   if (isa == PAL_ISA_AMX) return pal__amx_request_permission() == 0;
   return 1;

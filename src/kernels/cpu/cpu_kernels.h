@@ -60,13 +60,15 @@ static inline int64_t pal__attend_scratch_floats(int32_t g, int32_t d) {
   return (int64_t)g * PAL__BLOCK_TOKENS + 2 * (int64_t)PAL__BLOCK_TOKENS * d;
 }
 
-/* The dispatch table: one field per operation x KV dtype. The scalar init
- * fills every field; higher levels call the level below, then overwrite what
- * they implement, so no field is ever NULL. */
+/* The dispatch table: one field per operation x KV dtype, decode (attend) and
+ * prefill alike. pal__cpu_kernels_init_<isa> is a level's only entry: the
+ * scalar init fills every field of every table; higher levels call the level
+ * below, then overwrite what they implement, so no field is ever NULL. A new
+ * ISA is its kernel files, one init and one detection rung (cpu_features.c). */
 typedef struct pal__cpu_kernels {
   pal_isa isa;
   pal__attend_fn attend[PAL_DTYPE_COUNT];
-  pal__prefill_kernels prefill; /* filled by pal__prefill_kernels_init_<isa> (context.c) */
+  pal__prefill_kernels prefill; /* the prefill engine's micro-kernels, same level */
 } pal__cpu_kernels;
 
 void pal__cpu_kernels_init_scalar(pal__cpu_kernels *t);
@@ -80,6 +82,18 @@ void pal__cpu_kernels_init_amx(pal__cpu_kernels *t);
 void pal__attend_f32_avx512(const pal__attend_args *a);
 void pal__attend_f16_avx512(const pal__attend_args *a);
 void pal__attend_bf16_avx512(const pal__attend_args *a);
+
+/* What this CPU and OS allow (cpu_features.c): CPUID and XCR0 read once.
+ * refused[isa] is NULL for the levels up to info.best_isa, else why the
+ * level is refused (for PAL_ISA_DEBUG). The AMX level also needs the OS's
+ * permission, which detection never asks for: pal__amx_request_permission
+ * is a separate step, taken only when the AMX level is chosen. */
+typedef struct pal__cpu_detection {
+  pal_cpu_info info;
+  const char *refused[PAL_ISA_COUNT];
+} pal__cpu_detection;
+
+void pal__cpu_detect(pal__cpu_detection *det);
 
 /* Linux hands out the AMX tile-data state per process on request
  * (arch_prctl ARCH_REQ_XCOMP_PERM); 0 when granted (idempotent), -1 otherwise

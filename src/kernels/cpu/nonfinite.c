@@ -1,4 +1,6 @@
 /* nonfinite.c - see nonfinite.h. */
+#include "../baseline_only.h"
+
 #include "nonfinite.h"
 
 #include <math.h>

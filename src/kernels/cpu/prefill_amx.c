@@ -530,7 +530,6 @@ static void pv_f16_2(float *p, int m, int n, void *vp, int d, float *acc) {
  * have had pal__amx_request_permission() succeed before these kernels run.
  * The softmax is the AVX-512 level's (set by the init below). */
 void pal__prefill_kernels_init_amx(pal__prefill_kernels *t) {
-  pal__prefill_kernels_init_avx512(t);
   for (int b = 0; b < 2; ++b) {
     pal__prefill_ops *o = &t->ops[PAL_BF16][b];
     o->pack_q = b ? pack_q_bf16q : pack_q_full;

@@ -243,9 +243,9 @@ static void pv(float *p, int m, int n, void *vp, int d, float *acc) {
 #pragma GCC pop_options
 #endif
 
-/* Pure pointer stores, compiled for the baseline target. */
+/* Pure pointer stores, compiled for the baseline target. Overwrites every
+ * entry (pal__cpu_kernels_init_avx512 has filled the level below). */
 void pal__prefill_kernels_init_avx512(pal__prefill_kernels *t) {
-  pal__prefill_kernels_init_avx2(t);
   void (*const pk[PAL_DTYPE_COUNT])(const char *const *, int, int, void *) = {
       pack_k_f32, pack_k_f16, pack_k_bf16};
   void (*const pvk[PAL_DTYPE_COUNT])(const char *const *, int, int, void *) = {

@@ -22,6 +22,8 @@
  *     a row with keys but no positive sum writes NaN, and a masked tile
  *     whose V holds a non-finite value leaves out its masked keys in P.V.
  */
+#include "../baseline_only.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,14 @@
 #include <omp.h>
 #endif
 
+#include "../alloc.h"
 #include "../error.h"
+#include "lse_merge.h"
 #include "nonfinite.h"
+#include "page_walk.h"
 #include "prefill_engine.h"
+#include "round.h"
+#include "row_out.h"
 #include "split_plan.h"
 
 #define ROWS PAL__PREFILL_ROWS
@@ -42,11 +49,6 @@
  * query row drop by this factor when there are enough items to go round. */
 #define MAX_BLOCKS 4
 #define IROWS (ROWS * MAX_BLOCKS)
-/* Split-KV: the planned chunk never goes below this, as a shorter one is not
- * worth a partial record and a merge; chunks per thread aimed for when items
- * are too few. */
-#define MIN_SPLIT_KEYS 512
-#define CHUNKS_PER_THREAD 4
 
 typedef struct item {
   int32_t seq, kvh, g0, gc; /* heads kvh * G + g0 .. + gc - 1 */
@@ -62,10 +64,6 @@ typedef struct split_item {
   int64_t num_chunks;
 } split_item;
 
-static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-static int64_t align16(int64_t floats) { return round_up(floats, 16); }
-static int64_t clamp64(int64_t x, int64_t lo, int64_t hi) { return x < lo ? lo : x > hi ? hi : x; }
-
 /* Row r of an item: its query position, key range, head and slope. */
 typedef struct row_info {
   int64_t pos, lo, hi;
@@ -80,8 +78,8 @@ static void rows_of(const pal__prefill_problem *p, const pal__prefill_seq *sq, c
     for (int32_t j = 0; j < it->gc; ++j, ++r) {
       row_info *x = &ri[r];
       x->pos = sq->q_pos0 + it->i0 + qi;
-      x->hi = p->causal ? clamp64(x->pos + 1, 0, sq->kv_len) : sq->kv_len;
-      x->lo = p->window > 0 ? clamp64(x->pos - p->window + 1, 0, sq->kv_len) : 0;
+      x->hi = p->causal ? pal__clamp64(x->pos + 1, 0, sq->kv_len) : sq->kv_len;
+      x->lo = p->window > 0 ? pal__clamp64(x->pos - p->window + 1, 0, sq->kv_len) : 0;
       if (x->hi < x->lo) x->hi = x->lo;
       x->head = it->kvh * g + it->g0 + j;
       x->slope = p->alibi ? p->alibi[x->head] : 0.0f;
@@ -111,32 +109,32 @@ typedef struct scratch {
   row_info *ri;
 } scratch;
 
-static int64_t qp_stride(int32_t d) { return round_up(PAL__PREFILL_Q_BYTES(d), 64); }
+static int64_t qp_stride(int32_t d) { return pal__round_up(PAL__PREFILL_Q_BYTES(d), 64); }
 
 static int64_t scratch_floats(int32_t d) {
-  return align16((int64_t)IROWS * d) * 2 + align16((int64_t)ROWS * KEYS) + 2 * align16(IROWS) +
-         MAX_BLOCKS * qp_stride(d) / 4 + 2 * align16(PAL__PREFILL_KV_BYTES(d) / 4) +
-         align16(2 * KEYS * (int64_t)(sizeof(char *) / sizeof(float))) +
-         align16(IROWS * (int64_t)(sizeof(row_info) / sizeof(float) + 1));
+  return pal__align16((int64_t)IROWS * d) * 2 + pal__align16((int64_t)ROWS * KEYS) + 2 * pal__align16(IROWS) +
+         MAX_BLOCKS * qp_stride(d) / 4 + 2 * pal__align16(PAL__PREFILL_KV_BYTES(d) / 4) +
+         pal__align16(2 * KEYS * (int64_t)(sizeof(char *) / sizeof(float))) +
+         pal__align16(IROWS * (int64_t)(sizeof(row_info) / sizeof(float) + 1));
 }
 
 static scratch scratch_at(int32_t d, float *base) {
   scratch s;
   s.q = base;
-  s.acc = s.q + align16((int64_t)IROWS * d);
-  s.s = s.acc + align16((int64_t)IROWS * d);
-  s.m = s.s + align16((int64_t)ROWS * KEYS);
-  s.l = s.m + align16(IROWS);
-  float *f = s.l + align16(IROWS);
+  s.acc = s.q + pal__align16((int64_t)IROWS * d);
+  s.s = s.acc + pal__align16((int64_t)IROWS * d);
+  s.m = s.s + pal__align16((int64_t)ROWS * KEYS);
+  s.l = s.m + pal__align16(IROWS);
+  float *f = s.l + pal__align16(IROWS);
   s.qp = (char *)f;
   f += MAX_BLOCKS * qp_stride(d) / 4;
   s.kp = f;
-  f += align16(PAL__PREFILL_KV_BYTES(d) / 4);
+  f += pal__align16(PAL__PREFILL_KV_BYTES(d) / 4);
   s.vp = f;
-  f += align16(PAL__PREFILL_KV_BYTES(d) / 4);
+  f += pal__align16(PAL__PREFILL_KV_BYTES(d) / 4);
   s.k_rows = (const char **)(void *)f;
   s.v_rows = s.k_rows + KEYS;
-  f += align16(2 * KEYS * (int64_t)(sizeof(char *) / sizeof(float)));
+  f += pal__align16(2 * KEYS * (int64_t)(sizeof(char *) / sizeof(float)));
   s.ri = (row_info *)(void *)f;
   return s;
 }
@@ -146,30 +144,19 @@ static int64_t slot_of(const item *it, int r) {
   return (int64_t)(r / it->rpb) * ROWS + r % it->rpb;
 }
 
-/* K / V row pointers of keys [t0, t0 + n) of KV head kvh. */
+/* K / V row pointers of keys [t0, t0 + n) of KV head kvh (page_walk.h). */
 static void gather_rows(const pal__prefill_problem *p, const pal__prefill_seq *sq, int32_t kvh,
                         int64_t t0, int n, const char **kr, const char **vr) {
   const size_t es = pal_dtype_size(p->kv_dtype);
-  const int64_t head = kvh * p->kv_head_stride;
-  for (int i = 0; i < n;) {
-    const int64_t tok = t0 + i;
-    int64_t base, run;
-    if (p->page_size > 0) {
-      const int64_t slot = tok % p->page_size;
-      base = sq->pages[tok / p->page_size] * p->page_stride + head + slot * p->token_stride;
-      run = p->page_size - slot;
-    } else {
-      base = head + tok * p->token_stride;
-      run = n;
-    }
-    if (run > n - i) run = n - i;
-    /* each row from its own offset: stepping a pointer would move it one
-     * stride past the run's last row, which may lie outside the pool */
-    for (int64_t j = 0; j < run; ++j, ++i) {
-      const size_t off = (size_t)(base + j * p->token_stride) * es;
-      kr[i] = sq->k + off, vr[i] = sq->v + off;
-    }
-  }
+  const size_t head = (size_t)(kvh * p->kv_head_stride) * es;
+  const pal__kv_walk w = {.k = sq->k + head,
+                          .v = sq->v + head,
+                          .pages = sq->pages,
+                          .page_size = p->page_size,
+                          .page_stride = p->page_stride,
+                          .token_stride = p->token_stride,
+                          .elem_size = es};
+  pal__walk_rows(&w, t0, n, kr, vr);
 }
 
 /* Soft-cap, ALiBi and the mask of one key tile [t0, t0 + n) on the scores
@@ -188,7 +175,7 @@ static void transform_scores(const pal__prefill_problem *p, const row_info *ri, 
       for (int t = 0; t < n; ++t) sr[t * ts] += slope * (float)(rel0 + t);
     }
     if (masked) {
-      const int64_t a = clamp64(ri[r].lo - t0, 0, n), b = clamp64(ri[r].hi - t0, 0, n);
+      const int64_t a = pal__clamp64(ri[r].lo - t0, 0, n), b = pal__clamp64(ri[r].hi - t0, 0, n);
       for (int64_t t = 0; t < a; ++t) sr[t * ts] = -INFINITY;
       for (int64_t t = b > a ? b : a; t < n; ++t) sr[t * ts] = -INFINITY;
     }
@@ -214,18 +201,10 @@ static void write_rows(const pal__prefill_problem *p, const pal__prefill_seq *sq
   for (int r = 0; r < m; ++r) {
     const int64_t i = it->i0 + r / it->gc;
     const int64_t x = slot_of(it, r);
-    float *row = s->acc + x * p->d;
-    const float l = s->l[x];
-    float lse;
-    if (l > 0.0f) {
-      const float inv = 1.0f / l;
-      for (int32_t c = 0; c < p->d; ++c) row[c] *= inv;
-      lse = s->m[x] + logf(l);
-    } else {
-      lse = pal__empty_row(row, p->d, s->ri[r].hi > s->ri[r].lo);
-    }
     const int64_t off = i * p->q_stride_tok + s->ri[r].head * p->q_stride_head;
-    pal__row_from_f32(p->q_dtype, row, sq->out + (size_t)off * es, p->d);
+    const float lse = pal__write_row(s->acc + x * p->d, s->m[x], s->l[x],
+                                     s->ri[r].hi > s->ri[r].lo, p->d, p->q_dtype,
+                                     sq->out + (size_t)off * es);
     if (sq->lse) sq->lse[i * p->lse_stride_tok + s->ri[r].head * p->lse_stride_head] = lse;
   }
 }
@@ -319,25 +298,12 @@ static void merge_item(const pal__prefill_problem *p, const pal__prefill_seq *se
   const int m = (int)(first->qt * first->gc), d = p->d;
   const int64_t rec_size = 2 * IROWS + (int64_t)IROWS * d;
   rows_of(p, &seqs[first->seq], first, s->ri);
+  /* the chunks' records are consecutive (their partial indices are) */
+  const float *rec = partials + first->partial * rec_size;
   for (int r = 0; r < m; ++r) {
     const int64_t x = slot_of(first, r);
-    float mx = -INFINITY;
-    for (int64_t c = 0; c < sp->num_chunks; ++c) {
-      const float *rec = partials + first[c].partial * rec_size;
-      if (rec[IROWS + x] != 0.0f && rec[x] > mx) mx = rec[x];
-    }
-    float sum = 0.0f, *acc = s->acc + x * d;
-    memset(acc, 0, (size_t)d * sizeof(float));
-    for (int64_t c = 0; c < sp->num_chunks; ++c) {
-      const float *rec = partials + first[c].partial * rec_size;
-      if (rec[IROWS + x] == 0.0f) continue; /* chunk saw nothing of this row (a NaN l merges) */
-      const float w = expf(rec[x] - mx);
-      sum += rec[IROWS + x] * w;
-      const float *ca = rec + 2 * IROWS + x * d;
-      for (int32_t i = 0; i < d; ++i) acc[i] += ca[i] * w;
-    }
-    s->m[x] = mx;
-    s->l[x] = sum;
+    pal__lse_merge_row(rec + x, rec + IROWS + x, rec + 2 * IROWS + x * d, rec_size,
+                       sp->num_chunks, d, s->acc + x * d, &s->m[x], &s->l[x]);
   }
   write_rows(p, &seqs[first->seq], first, s);
 }
@@ -374,7 +340,7 @@ static int64_t plan_items(const pal__prefill_problem *p, const pal__prefill_seq 
   int64_t n = 0;
   for (int32_t s = 0; s < num_seqs; ++s)
     n += (seqs[s].q_len + qt - 1) / qt * p->num_kv_heads * gpieces;
-  item *it = malloc((size_t)(n > 0 ? n : 1) * sizeof *it);
+  item *it = pal__alloc(p->alloc, (size_t)(n > 0 ? n : 1) * sizeof *it);
   if (!it) return -1;
   row_info ri[IROWS];
   int64_t c = 0;
@@ -400,16 +366,16 @@ pal_status pal__prefill_run(const pal__prefill_problem *p, const pal__prefill_se
   const int64_t num_base = plan_items(p, seqs, num_seqs, &base);
   if (num_base < 0) return PAL__FAIL(err, PAL_E_NOMEM, "allocating prefill work items failed");
   if (num_base == 0) {
-    free(base);
+    pal__free(base);
     return PAL_OK;
   }
   const int nt = p->num_threads > 0 ? p->num_threads : 1;
   /* Split-KV only when items are too few to keep the threads busy. */
   int64_t chunk_keys = INT64_MAX;
-  if (nt > 1 && num_base < (int64_t)nt * CHUNKS_PER_THREAD) {
+  if (nt > 1 && num_base < (int64_t)nt * PAL__SPLIT_CHUNKS_PER_THREAD) {
     int64_t total = 0;
     for (int64_t i = 0; i < num_base; ++i) total += base[i].k1 - base[i].k0;
-    chunk_keys = pal__split_target(total, (int64_t)nt * CHUNKS_PER_THREAD, MIN_SPLIT_KEYS);
+    chunk_keys = pal__split_target(total, (int64_t)nt * PAL__SPLIT_CHUNKS_PER_THREAD, PAL__SPLIT_MIN_TOKENS);
   }
   int64_t num_items = 0, num_split = 0;
   for (int64_t i = 0; i < num_base; ++i) {
@@ -419,14 +385,15 @@ pal_status pal__prefill_run(const pal__prefill_problem *p, const pal__prefill_se
     num_split += nc > 1;
   }
   const int64_t d = p->d, rec_size = 2 * IROWS + IROWS * d, per_thread = scratch_floats(p->d);
-  item *items = malloc((size_t)num_items * sizeof *items);
-  split_item *splits = malloc((size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
+  item *items = pal__alloc(p->alloc, (size_t)num_items * sizeof *items);
+  split_item *splits = pal__alloc(p->alloc, (size_t)(num_split > 0 ? num_split : 1) * sizeof *splits);
   int64_t num_partials = num_items - (num_base - num_split);
-  float *partials = malloc((size_t)(num_split > 0 ? num_partials : 1) * (size_t)rec_size * sizeof(float));
-  float *scratch_mem = aligned_alloc(64, (size_t)(nt * per_thread) * sizeof(float));
-  order_key *order = malloc((size_t)num_items * sizeof *order);
+  float *partials = pal__alloc(p->alloc, (size_t)(num_split > 0 ? num_partials : 1) * (size_t)rec_size * sizeof(float));
+  float *scratch_mem = pal__aligned_alloc(p->alloc, 64, (size_t)(nt * per_thread) * sizeof(float));
+  order_key *order = pal__alloc(p->alloc, (size_t)num_items * sizeof *order);
   if (!items || !splits || !partials || !scratch_mem || !order) {
-    free(base), free(items), free(splits), free(partials), free(scratch_mem), free(order);
+    pal__free(base), pal__free(items), pal__free(splits), pal__free(partials),
+        pal__free(scratch_mem), pal__free(order);
     return PAL__FAIL(err, PAL_E_NOMEM, "allocating %lld prefill work items failed",
                      (long long)num_items);
   }
@@ -448,7 +415,7 @@ pal_status pal__prefill_run(const pal__prefill_problem *p, const pal__prefill_se
       items[c++] = x;
     }
   }
-  free(base);
+  pal__free(base);
   /* The order only moves work between threads, never changes a result. */
   for (int64_t i = 0; i < num_items; ++i)
     order[i] = (order_key){(int64_t)items[i].seq * p->num_kv_heads + items[i].kvh, items[i].cost, i};
@@ -468,6 +435,7 @@ pal_status pal__prefill_run(const pal__prefill_problem *p, const pal__prefill_se
     for (int64_t i = 0; i < num_split; ++i) merge_item(p, seqs, items, &splits[i], partials, &s);
   }
 
-  free(items), free(splits), free(partials), free(scratch_mem), free(order);
+  pal__free(items), pal__free(splits), pal__free(partials), pal__free(scratch_mem),
+      pal__free(order);
   return PAL_OK;
 }

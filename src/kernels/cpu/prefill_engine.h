@@ -15,6 +15,7 @@
 #ifndef PAL_PREFILL_ENGINE_H
 #define PAL_PREFILL_ENGINE_H
 
+#include "../alloc.h"
 #include "cpu_kernels.h"
 
 typedef struct pal__prefill_seq {
@@ -30,6 +31,7 @@ typedef struct pal__prefill_seq {
 
 typedef struct pal__prefill_problem {
   const pal__cpu_kernels *kernels;
+  pal__allocator *alloc; /* the context's: every engine allocation goes through it */
   pal_dtype q_dtype;  /* Q and O storage */
   pal_dtype kv_dtype; /* K and V storage */
   int32_t num_q_heads, num_kv_heads, d;

@@ -72,8 +72,10 @@ typedef struct pal__prefill_kernels {
   pal__prefill_ops ops[PAL_DTYPE_COUNT][2];
 } pal__prefill_kernels;
 
-/* Each level fills every entry (the scalar one first, higher levels call the
- * level below and overwrite what they implement). */
+/* One level's entries, called only by that level's pal__cpu_kernels_init_<isa>
+ * (cpu_kernels.h), after the level below has filled the whole table: scalar
+ * and avx2 fill every entry, avx512 and amx overwrite what they implement.
+ * The chain of levels lives in the cpu_kernels inits alone. */
 void pal__prefill_kernels_init_scalar(pal__prefill_kernels *t);
 void pal__prefill_kernels_init_avx2(pal__prefill_kernels *t);
 void pal__prefill_kernels_init_avx512(pal__prefill_kernels *t);

@@ -5,6 +5,16 @@
 
 #include <stdint.h>
 
+/* The planned chunk never goes below this many tokens (keys): a shorter one
+ * is not worth a partial record and a merge (short contexts are spread over
+ * threads by smaller head groups or more items instead). Cutting a task into
+ * equal chunks can make them shorter than planned, but never shorter than
+ * about half of it. */
+#define PAL__SPLIT_MIN_TOKENS 512
+/* Chunks per thread a plan aims for: enough for dynamic scheduling to even
+ * out ragged batches, few enough that merges stay negligible. */
+#define PAL__SPLIT_CHUNKS_PER_THREAD 4
+
 /* The longest chunk a plan wants: `total` tokens of work spread over
  * `chunks` chunks, never below min_chunk (shorter chunks do not pay for
  * their partial record and merge). */
