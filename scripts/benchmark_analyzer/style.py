@@ -17,10 +17,12 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict
 
-# Okabe-Ito without yellow, then three of Tableau 10: style.c's anz_palette, for rows
-# whose colour is unknown and for series a plotter makes up itself.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
-           "#56B4E9", "#000000", "#9C755F", "#B07AA1", "#59A14F")
+# Okabe-Ito without yellow, then three of Tableau 10: style.c's anz_palette, in its
+# order, for rows whose colour is unknown and for series a plotter makes up itself.
+# A copy of C facts (this, and the linestyle/marker maps below):
+# tests/analyze/python/test_analyzer_units.py fails when they drift apart.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000",
+           "#56B4E9", "#E69F00", "#9C755F", "#B07AA1", "#59A14F")
 
 _STYLE: Dict[str, Any] = {
     "panel_size": (7.0, 5.6),  # inches per panel (gnuplot: 700 x 560 px)

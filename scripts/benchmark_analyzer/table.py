@@ -6,14 +6,15 @@ contract"). An empty field means unknown and reads as NaN. String columns are re
 as strings (never guessed as numbers or dates), numbers as floats. With --kernel,
 pal analyze writes only the rows of those kernels (its matching rules: class or
 kernel_name), so the table is already what the plotters get.
-pandas is imported here, so this module is imported only once pandas is known to be
-there.
+pandas is imported when a table is read, so the column contract can be imported (and
+checked against pal analyze's header) without it.
 """
 from __future__ import annotations
 
-from typing import Iterable, List
+from typing import TYPE_CHECKING, Iterable, List
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = (
     "name", "family", "source", "kernel", "kernel_name", "study", "op", "dtype", "model",
@@ -34,6 +35,8 @@ STRING_COLUMNS = (
 
 def read_table(path: str) -> pd.DataFrame:
     """Reads the table CSV in one C-engine pass: empty fields are NaN, nothing else is."""
+    import pandas as pd
+
     with open(path, "r", encoding="utf-8", newline="") as f:
         header = f.readline().rstrip("\r\n").split(",")
     dtypes = {c: str for c in STRING_COLUMNS if c in header}

@@ -229,6 +229,40 @@ static int ref_drawn(const figure *f, int k, int r) {
   return 0;
 }
 
+static void human(double v, const char *unit, char *out, size_t cap) {
+  static const char *const pre[] = {"", "K", "M", "G", "T", "P"};
+  int i = 0;
+  while (i < 5 && fabs(v) >= 1000) v /= 1000, ++i;
+  snprintf(out, cap, "%.3g %s%s", v, pre[i], unit);
+}
+
+/* "roof vm: bw_peak 20 GB/s x AI, fp32_fma512 1.2 TFLOP/s" */
+static void roof_legend(const anz_ceiling *ce, char *out, size_t cap) {
+  char bw[40], fl[40];
+  human(ce->bw, "B/s", bw, sizeof bw);
+  int n = snprintf(out, cap, "roof %s: %s %s x AI", ce->machine ? ce->machine : "?", ce->bw_roof ? ce->bw_roof : "bw_peak",
+                   bw);
+  if (isfinite(ce->flops) && n > 0 && (size_t)n < cap) {
+    human(ce->flops, "FLOP/s", fl, sizeof fl);
+    snprintf(out + n, cap - (size_t)n, ", %s %s", ce->flop_roof ? ce->flop_roof : "peak compute", fl);
+  }
+}
+
+/* The legend entry of the ringed probe_suspect points. */
+static void suspect_label(char *out, size_t cap) {
+  snprintf(out, cap, "probe_suspect: above its probed roof (utilisation > %.2f)", 1.0 + ANZ_PROBE_MARGIN);
+}
+
+/* Whether panel k's reference r has a legend entry: it is drawn, and no earlier
+ * panel's drawn reference has the same label (O(n) in two panels: one entry). */
+static int ref_in_legend(const anz_plot *p, const figure *f, int k, int r) {
+  if (!ref_drawn(f, k, r)) return 0;
+  for (int k2 = 0; k2 < k; ++k2)
+    for (int r2 = 0; r2 < p->panel[k2].nrefs; ++r2)
+      if (ref_drawn(f, k2, r2) && !strcmp(p->panel[k2].ref_label[r2], p->panel[k].ref_label[r])) return 0;
+  return 1;
+}
+
 /* Legend entries and the label width they need. */
 static int key_entries(const anz_plot *p, const figure *f, size_t *longest) {
   int e = 0;
@@ -242,11 +276,18 @@ static int key_entries(const anz_plot *p, const figure *f, size_t *longest) {
   for (size_t i = 0; i < p->nseries; ++i) TAKE(p->series[i].label);
   for (int k = 0; k < p->npanels; ++k) {
     for (int r = 0; r < p->panel[k].nrefs; ++r)
-      if (ref_drawn(f, k, r)) TAKE(p->panel[k].ref_label[r]);
+      if (ref_in_legend(p, f, k, r)) TAKE(p->panel[k].ref_label[r]);
     if (p->panel[k].unity_line) TAKE("parity");
   }
-  for (int c = 0; c < p->nceilings; ++c) TAKE("roof machine: bw_peak (avx512) 100 GB/s x AI, fp32_fma512 1.23 TFLOP/s");
-  if (p->npoints_suspect) TAKE("probe_suspect: above its probed roof (utilisation > 1.05)");
+  char t[300];
+  for (int c = 0; c < p->nceilings; ++c) {
+    roof_legend(&p->ceiling[c], t, sizeof t);
+    TAKE(t);
+  }
+  if (p->npoints_suspect) {
+    suspect_label(t, sizeof t);
+    TAKE(t);
+  }
 #undef TAKE
   return e;
 }
@@ -321,25 +362,6 @@ static void ceiling_name(const anz_plot *p, const anz_ceiling *ce, char *out, si
   if (several_machines(p)) snprintf(out, cap, "%s %s", ce->machine ? ce->machine : "?", roof);
   else snprintf(out, cap, "%s", roof);
   if (strlen(out) > ROOF_NAME_CHARS && cap > ROOF_NAME_CHARS) strcpy(out + ROOF_NAME_CHARS - 3, "...");
-}
-
-static void human(double v, const char *unit, char *out, size_t cap) {
-  static const char *const pre[] = {"", "K", "M", "G", "T", "P"};
-  int i = 0;
-  while (i < 5 && fabs(v) >= 1000) v /= 1000, ++i;
-  snprintf(out, cap, "%.3g %s%s", v, pre[i], unit);
-}
-
-/* "roof vm: bw_peak 20 GB/s x AI, fp32_fma512 1.2 TFLOP/s" */
-static void roof_legend(const anz_ceiling *ce, char *out, size_t cap) {
-  char bw[40], fl[40];
-  human(ce->bw, "B/s", bw, sizeof bw);
-  int n = snprintf(out, cap, "roof %s: %s %s x AI", ce->machine ? ce->machine : "?", ce->bw_roof ? ce->bw_roof : "bw_peak",
-                   bw);
-  if (isfinite(ce->flops) && n > 0 && (size_t)n < cap) {
-    human(ce->flops, "FLOP/s", fl, sizeof fl);
-    snprintf(out + n, cap - (size_t)n, ", %s %s", ce->flop_roof ? ce->flop_roof : "peak compute", fl);
-  }
 }
 
 /* The look of a series, as plot-item options (also used by the legend). */
@@ -566,18 +588,14 @@ static void write_legend(const anz_plot *p, const figure *f, sbuf *b) {
   }
   if (p->npoints_suspect) {
     char t[120];
-    snprintf(t, sizeof t, "probe_suspect: above its probed roof (utilisation > %.2f)", 1.0 + ANZ_PROBE_MARGIN);
+    suspect_label(t, sizeof t);
     ITEM();
     sb_printf(b, "with points lc rgb \"%s\" pt 6 ps 2.0 lw 2 title ", SUSPECT_COLOUR);
     sb_quoted(b, t);
   }
   for (int k = 0; k < p->npanels; ++k)
     for (int r = 0; r < p->panel[k].nrefs; ++r) {
-      int dup = 0; /* the same reference in two panels: one entry */
-      for (int k2 = 0; k2 < k; ++k2)
-        for (int r2 = 0; r2 < p->panel[k2].nrefs; ++r2)
-          dup |= ref_drawn(f, k2, r2) && !strcmp(p->panel[k2].ref_label[r2], p->panel[k].ref_label[r]);
-      if (!ref_drawn(f, k, r) || dup) continue;
+      if (!ref_in_legend(p, f, k, r)) continue;
       ITEM();
       sb_printf(b, "with lines lc rgb \"%s\" dt %d lw 1.2 title ", REF_COLOUR, ref_dash(p, k, r));
       sb_quoted(b, p->panel[k].ref_label[r]);

@@ -476,9 +476,7 @@ static int same_family(const anz_row *x, const anz_row *y) {
 /* "tokens, batch": what varies among a family's rows besides x. */
 static void describe_variation(const anz_row *const *rows, size_t n, anz_axis x, int include_run, char *out,
                                size_t cap) {
-  static const int skip_x[2] = {0, -1};
   int skip[2] = {(int)x, -1};
-  (void)skip_x;
   anz_series_key k;
   anz_series_key_init(&k, rows, n, skip, include_run);
   size_t len = 0;
@@ -494,12 +492,17 @@ static void describe_variation(const anz_row *const *rows, size_t n, anz_axis x,
   if (!out[0]) snprintf(out, cap, "nothing the analyzer reads");
 }
 
+/* An empty plot with p's panel rows, to try series out on. */
+static void scratch_plot_like(const anz_plot *p, anz_plot *tmp) {
+  anz_plot_init(tmp, p->name);
+  tmp->ngroups = p->ngroups;
+  memcpy(tmp->group_name, p->group_name, sizeof tmp->group_name);
+}
+
 /* Distinct labels the rows would get under key k. */
 static size_t count_series(anz_plot *p, const anz_series_key *k, const anz_row *const *rows, size_t n) {
   anz_plot tmp;
-  anz_plot_init(&tmp, p->name);
-  tmp.ngroups = p->ngroups;
-  memcpy(tmp.group_name, p->group_name, sizeof tmp.group_name);
+  scratch_plot_like(p, &tmp);
   for (size_t i = 0; i < n; ++i)
     if (!anz_series_for(&tmp, k, rows[i], NULL)) break;
   size_t ns = tmp.nseries;
@@ -557,9 +560,7 @@ static int order_cmp(const void *a, const void *b) {
  * by family name instead. */
 static int families_collide(anz_plot *p, const anz_series_key *k, const anz_row *const *rows, size_t n, anz_axis x) {
   anz_plot tmp;
-  anz_plot_init(&tmp, p->name);
-  tmp.ngroups = p->ngroups;
-  memcpy(tmp.group_name, p->group_name, sizeof tmp.group_name);
+  scratch_plot_like(p, &tmp);
   int collide = 0;
   for (size_t i = 0; i < n && !collide; ++i) {
     anz_series *s = anz_series_for(&tmp, k, rows[i], NULL);

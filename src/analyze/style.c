@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plot.h" /* anz_cmp_str: the one NULL-last string order */
+
 /* Okabe & Ito (2008) without its yellow (unreadable on white), ordered so
  * neighbours differ most (kernels of one op take neighbouring indices), then
  * three of Tableau 10 that stay apart from them. */
@@ -15,15 +17,10 @@ const char *anz_colour_hex(int colour) {
   return anz_palette[(colour < 0 ? 0 : colour) % ANZ_PALETTE_SIZE];
 }
 
-static int str_cmp(const char *a, const char *b) {
-  if (!a || !b) return (a != NULL) - (b != NULL);
-  return strcmp(a, b);
-}
-
 static int triple_cmp(const anz_row *x, const anz_row *y) {
   int c = (int)x->kernel - (int)y->kernel;
-  if (!c) c = str_cmp(x->saxis[ANZ_SX_OP], y->saxis[ANZ_SX_OP]);
-  if (!c) c = str_cmp(x->saxis[ANZ_SX_DTYPE], y->saxis[ANZ_SX_DTYPE]);
+  if (!c) c = anz_cmp_str(x->saxis[ANZ_SX_OP], y->saxis[ANZ_SX_OP]);
+  if (!c) c = anz_cmp_str(x->saxis[ANZ_SX_DTYPE], y->saxis[ANZ_SX_DTYPE]);
   return c;
 }
 

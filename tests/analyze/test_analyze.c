@@ -433,6 +433,56 @@ static void normalisation_rules(void **state) {
 /* ---------------------------------------------------------------- table + results */
 static char tmpdir[256];
 
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  fclose(f);
+  buf[got] = '\0';
+  if (len) *len = got;
+  return buf;
+}
+
+/* What a run wrote to f (a tmpfile it reported to), from the start. Caller frees. */
+static char *read_back(FILE *f) {
+  fflush(f);
+  long n = ftell(f);
+  rewind(f);
+  char *text = malloc((size_t)(n > 0 ? n : 0) + 1);
+  assert_non_null(text);
+  size_t got = fread(text, 1, (size_t)(n > 0 ? n : 0), f);
+  text[got] = '\0';
+  return text;
+}
+
+/* dir/results.json, parsed; *text owns the bytes and is freed after the doc. */
+static void load_results(const char *dir, anz_jdoc *doc, char **text) {
+  char rp[512];
+  snprintf(rp, sizeof rp, "%s/results.json", dir);
+  size_t len = 0;
+  *text = slurp(rp, &len);
+  assert_non_null(*text);
+  anz_jerror jerr;
+  assert_int_equal(anz_json_parse(*text, len, doc, &jerr), 0);
+}
+
+/* A fresh tmpdir for a test that runs the analyzer on files. */
+static void make_tmpdir(void) {
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+}
+
+/* Ends a test that made tmpdir with make_tmpdir. */
+static void remove_tmpdir(void) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  assert_int_equal(system(cmd), 0);
+}
+
 static void write_file(const char *name, const char *text) {
   char p[512];
   snprintf(p, sizeof p, "%s/%s", tmpdir, name);
@@ -448,8 +498,7 @@ static const char *run_tpl =
 
 static void newest_run_wins_unless_all_runs(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
-  assert_non_null(mkdtemp(tmpdir));
+  make_tmpdir();
   char text[512];
   snprintf(text, sizeof text, run_tpl, "2026-01-02T00:00:00+00:00", 200);
   write_file("b_new.json", text);
@@ -483,16 +532,9 @@ static void newest_run_wins_unless_all_runs(void **state) {
   assert_int_equal(anz_run(&o), 0);
   o.strict = 1;
   assert_int_equal(anz_run(&o), 1); /* a_broken.json was skipped */
-  char rp[512];
-  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
-  FILE *f = fopen(rp, "r");
-  assert_non_null(f);
-  static char buf[1 << 20];
-  size_t len = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
   anz_jdoc doc;
-  anz_jerror err;
-  assert_int_equal(anz_json_parse(buf, len, &doc, &err), 0);
+  char *rj;
+  load_results(tmpdir, &doc, &rj);
   const anz_jvalue *in = anz_json_get(doc.root, "inputs");
   assert_float_equal(anz_json_number(anz_json_get(in, "files_read"), NULL), 2, 0);
   assert_float_equal(anz_json_number(anz_json_get(in, "files_skipped"), NULL), 1, 0);
@@ -512,9 +554,8 @@ static void newest_run_wins_unless_all_runs(void **state) {
   assert_string_equal(anz_json_string(anz_json_get(anz_json_get(plots, "roofline"), "status")), "skipped");
   assert_non_null(anz_json_string(anz_json_get(anz_json_get(plots, "roofline"), "note")));
   anz_json_free(&doc);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  assert_int_equal(system(cmd), 0);
+  free(rj);
+  remove_tmpdir();
 }
 
 /* ---------------------------------------------------------------- probe_suspect */
@@ -719,8 +760,7 @@ static void pytest_and_nvbench_rows_are_judged(void **state) {
 /* results.json: the top-level section, the counts, the roofline's note; the warning on stderr. */
 static void results_json_lists_probe_suspect_rows(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
-  assert_non_null(mkdtemp(tmpdir));
+  make_tmpdir();
   write_file("old.json", gb_suspect_old);
   const char *inputs[] = {tmpdir};
   FILE *err = tmpfile(), *out = tmpfile();
@@ -729,25 +769,16 @@ static void results_json_lists_probe_suspect_rows(void **state) {
   anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN,
                    .no_plots = 1, .out = out, .err = err};
   assert_int_equal(anz_run(&o), 0); /* a finding, not a failure */
-  static char text[1 << 16];
-  rewind(err);
-  size_t n = fread(text, 1, sizeof text - 1, err);
-  text[n] = '\0';
+  char *text = read_back(err);
   fclose(err);
   fclose(out);
   assert_non_null(strstr(text, "WARNING: 2 of 3 results are above the probed roof"));
   assert_non_null(strstr(text, "BM_PAL_Decode/seq_len:4096"));
   assert_non_null(strstr(text, "bw_util 1.37 of bw_peak (avx2)"));
-  char rp[512];
-  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
-  FILE *f = fopen(rp, "r");
-  assert_non_null(f);
-  static char buf[1 << 20];
-  size_t len = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  free(text);
   anz_jdoc doc;
-  anz_jerror jerr;
-  assert_int_equal(anz_json_parse(buf, len, &doc, &jerr), 0);
+  char *rj;
+  load_results(tmpdir, &doc, &rj);
   const anz_jvalue *ps = anz_json_get(doc.root, "probe_suspect");
   assert_non_null(ps);
   assert_float_equal(anz_json_number(anz_json_get(ps, "count"), NULL), 2, 0);
@@ -783,22 +814,20 @@ static void results_json_lists_probe_suspect_rows(void **state) {
     marked += anz_json_get(pt, "probe_suspect")->type == ANZ_JTRUE;
   assert_int_equal(marked, 2);
   anz_json_free(&doc);
+  free(rj);
   /* the gnuplot script marks them and says so on the image */
+  char rp[512];
   snprintf(rp, sizeof rp, "%s/roofline.gp", tmpdir);
-  f = fopen(rp, "r");
-  assert_non_null(f);
-  len = fread(buf, 1, sizeof buf - 1, f);
-  buf[len] = '\0';
-  fclose(f);
+  char *buf = slurp(rp, NULL);
+  assert_non_null(buf);
   assert_non_null(strstr(buf, "2 of 2 points above the probed roof"));
   assert_non_null(strstr(buf, "title \"probe_suspect: above its probed roof"));
   assert_non_null(strstr(buf, "peak_fp32_flops (avx2_fma)"));
   /* the legend is the strip under the panel, never inside it */
   assert_non_null(strstr(buf, "# legend"));
   assert_non_null(strstr(buf, "set key at screen"));
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  assert_int_equal(system(cmd), 0);
+  free(buf);
+  remove_tmpdir();
 }
 
 /* pal bench --budget: what the run's time budget dropped, from either format; old files unchanged. */
@@ -844,8 +873,7 @@ static void budget_dropped_instances_are_listed(void **state) {
   anz_file_result_free(&fr);
 
   /* results.json "dropped" and "budget", and the line on stderr */
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
-  assert_non_null(mkdtemp(tmpdir));
+  make_tmpdir();
   write_file("budget.json", gb_budget);
   const char *inputs[] = {tmpdir};
   FILE *err = tmpfile(), *out = tmpfile();
@@ -854,23 +882,14 @@ static void budget_dropped_instances_are_listed(void **state) {
   anz_options o = {.inputs = inputs, .ninputs = 1, .output_dir = tmpdir, .stat = ANZ_STAT_MEDIAN,
                    .no_plots = 1, .out = out, .err = err};
   anz_run(&o); /* no plot has data here: the status does not matter */
-  static char text[1 << 16];
-  rewind(err);
-  size_t n = fread(text, 1, sizeof text - 1, err);
-  text[n] = '\0';
+  char *text = read_back(err);
   fclose(err);
   fclose(out);
   assert_non_null(strstr(text, "pal analyze: 1 instance was dropped by the run's time budget (see results.json \"dropped\")"));
-  char rp[512];
-  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
-  FILE *f = fopen(rp, "r");
-  assert_non_null(f);
-  static char buf[1 << 20];
-  size_t len = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  free(text);
   anz_jdoc doc;
-  anz_jerror jerr;
-  assert_int_equal(anz_json_parse(buf, len, &doc, &jerr), 0);
+  char *rj;
+  load_results(tmpdir, &doc, &rj);
   const anz_jvalue *d = anz_json_get(doc.root, "dropped");
   assert_float_equal(anz_json_number(anz_json_get(d, "count"), NULL), 1, 0);
   const anz_jvalue *inst = anz_json_get(d, "instances");
@@ -884,9 +903,8 @@ static void budget_dropped_instances_are_listed(void **state) {
   assert_int_equal(anz_json_get(b, "budget_s")->len, 1);
   assert_float_equal(anz_json_number(anz_json_get(b, "budget_s")->u.first, NULL), 412.0, 0);
   anz_json_free(&doc);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  assert_int_equal(system(cmd), 0);
+  free(rj);
+  remove_tmpdir();
 }
 
 /* ---------------------------------------------------------------- kernel_name, params, study */
@@ -1033,20 +1051,6 @@ static const char *csv_get(const csv_rec *header, const csv_rec *r, const char *
   return NULL;
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  buf[got] = '\0';
-  if (len) *len = got;
-  return buf;
-}
-
 static const char *gb_table =
     "{\"context\": {\"host_name\": \"vm\", \"date\": \"2026-01-02T00:00:00+00:00\", \"bw_peak\": 2e10},"
     " \"benchmarks\": [\n"
@@ -1064,8 +1068,7 @@ static const char *py_table =
 
 static void table_csv_is_the_plotters_contract(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
-  assert_non_null(mkdtemp(tmpdir));
+  make_tmpdir();
   write_file("gb.json", gb_table);
   write_file("py.json", py_table);
   char csv_path[512];
@@ -1086,12 +1089,9 @@ static void table_csv_is_the_plotters_contract(void **state) {
   csv_rec *recs;
   size_t nrec = csv_read(text, &recs);
   /* as many rows as the analysis used (results.json summary_metrics.rows) */
-  char rp[512];
-  snprintf(rp, sizeof rp, "%s/results.json", tmpdir);
-  char *rj = slurp(rp, &len);
   anz_jdoc doc;
-  anz_jerror jerr;
-  assert_int_equal(anz_json_parse(rj, len, &doc, &jerr), 0);
+  char *rj;
+  load_results(tmpdir, &doc, &rj);
   double rows = anz_json_number(anz_json_get(anz_json_get(doc.root, "summary_metrics"), "rows"), NULL);
   const anz_jvalue *kf = anz_json_get(doc.root, "kernel_filter");
   assert_true(kf && kf->type == ANZ_JNULL);
@@ -1151,17 +1151,12 @@ static void table_csv_is_the_plotters_contract(void **state) {
   o.table_path = "/nonexistent_pal_dir/table.csv";
   rewind(err);
   assert_int_equal(anz_run(&o), 2);
-  fflush(err);
-  rewind(err);
-  static char msg[1 << 14];
-  size_t n = fread(msg, 1, sizeof msg - 1, err);
-  msg[n] = '\0';
+  char *msg = read_back(err);
   assert_non_null(strstr(msg, "pal analyze: cannot write /nonexistent_pal_dir/table.csv: No such file or directory"));
+  free(msg);
   fclose(err);
   fclose(out);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  assert_int_equal(system(cmd), 0);
+  remove_tmpdir();
 }
 
 /* ---------------------------------------------------------------- --kernel */
@@ -1202,8 +1197,7 @@ static size_t load_with_kernels(const char *const *kernels, size_t nk, anz_table
 
 static void kernel_filter_keeps_matching_rows(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/pal_test_analyze_XXXXXX");
-  assert_non_null(mkdtemp(tmpdir));
+  make_tmpdir();
   write_file("k.json", gb_kernels);
   anz_table t;
   /* every row: three colours */
@@ -1245,13 +1239,11 @@ static void kernel_filter_keeps_matching_rows(void **state) {
   const char *bad[] = {"sdpa", "nope"};
   assert_int_equal(load_with_kernels(bad, 2, &t, err), 2);
   anz_table_free(&t);
-  static char msg[1 << 14];
-  rewind(err);
-  size_t n = fread(msg, 1, sizeof msg - 1, err);
-  msg[n] = '\0';
+  char *msg = read_back(err);
   fclose(err);
   assert_string_equal(msg, "pal analyze: --kernel nope: no such kernel in the data; known: pal (paged_attention), sdpa, "
                            "other, flash_decode\n");
+  free(msg);
   /* the whole run: exit 2 and no results.json; with a match, results.json names the filter */
   const char *inputs[] = {tmpdir};
   FILE *out = tmpfile();
@@ -1267,11 +1259,9 @@ static void kernel_filter_keeps_matching_rows(void **state) {
   assert_int_equal(anz_run(&o), 0);
   fclose(out);
   fclose(err);
-  size_t len = 0;
-  char *rj = slurp(rp, &len);
   anz_jdoc doc;
-  anz_jerror jerr;
-  assert_int_equal(anz_json_parse(rj, len, &doc, &jerr), 0);
+  char *rj;
+  load_results(tmpdir, &doc, &rj);
   const anz_jvalue *kf = anz_json_get(doc.root, "kernel_filter");
   assert_true(kf && kf->type == ANZ_JARRAY && kf->len == 1);
   assert_string_equal(anz_json_string(kf->u.first), "sdpa");
@@ -1293,15 +1283,12 @@ static void kernel_filter_keeps_matching_rows(void **state) {
   assert_int_equal(anz_run(&o), 0);
   fclose(out);
   fclose(err);
-  rj = slurp(rp, &len);
-  assert_int_equal(anz_json_parse(rj, len, &doc, &jerr), 0);
+  load_results(tmpdir, &doc, &rj);
   pt = first_point(&doc, "latency_vs_seq_len");
   assert_string_equal(anz_json_string(anz_json_get(pt, "kernel_name")), "flash_decode");
   anz_json_free(&doc);
   free(rj);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  assert_int_equal(system(cmd), 0);
+  remove_tmpdir();
 }
 
 int main(void) {

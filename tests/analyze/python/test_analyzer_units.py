@@ -117,3 +117,31 @@ def test_fresh(tmp_path):
     tmp.write_text("2")
     os.replace(tmp, p)  # pal writes by rename: a new inode
     assert files.fresh(str(p), now)
+
+
+def test_python_copies_of_c_facts_agree():
+    """The table columns, the palette and the source looks exist in C (table_csv.h,
+    style.c) and, for plotters that make up series, in Python (table.py, style.py):
+    any drift between the two fails here."""
+    import re
+
+    from benchmark_analyzer import style, table
+
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+    with open(os.path.join(root, "src", "analyze", "table_csv.h")) as f:
+        h = f.read()
+    macro = h[h.index("#define ANZ_TABLE_CSV_HEADER"):]
+    macro = macro[:macro.index("\n\n")]
+    assert tuple("".join(re.findall(r'"([^"]*)"', macro)).split(",")) == table.COLUMNS
+    assert set(table.STRING_COLUMNS) <= set(table.COLUMNS)
+    with open(os.path.join(root, "src", "analyze", "style.c")) as f:
+        c = f.read()
+    pal = c[c.index("anz_palette[ANZ_PALETTE_SIZE] ="):]
+    assert tuple(re.findall(r'"(#[0-9A-Fa-f]{6})"', pal[:pal.index(";")])) == style.PALETTE
+    for fn, key in (("anz_source_linestyle", "linestyle"), ("anz_source_marker", "marker")):
+        body = c[c.index("const char *" + fn):]
+        body = body[:body.index("}")]
+        m = re.search(r'ANZ_SRC_CPP \? "([^"]*)" : s == ANZ_SRC_PY \? "([^"]*)" : "([^"]*)"', body)
+        assert m, fn
+        assert (m.group(1), m.group(2), m.group(3)) == tuple(style.default_style()[key][s]
+                                                             for s in ("cpp", "py", "nvbench"))
